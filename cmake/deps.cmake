@@ -1,0 +1,35 @@
+# Defines the INTERFACE target pinit_deps: libev, inih, libcurl and libyaml.
+#
+# Static build (PINIT_STATIC=ON): the libraries come from the musl prefix that
+# scripts/deps.sh fills (default /opt/pinit-deps/musl, PINIT_DEPS_PREFIX to change).
+# Dynamic build: Debian's -dev packages.
+add_library(pinit_deps INTERFACE)
+
+if(PINIT_STATIC)
+  if(NOT PINIT_DEPS_PREFIX)
+    if(DEFINED ENV{PINIT_DEPS_PREFIX})
+      set(PINIT_DEPS_PREFIX $ENV{PINIT_DEPS_PREFIX})
+    else()
+      set(PINIT_DEPS_PREFIX /opt/pinit-deps/musl)
+    endif()
+  endif()
+  set(PINIT_DEPS_PREFIX ${PINIT_DEPS_PREFIX} CACHE PATH "prefix of the static musl libraries")
+  foreach(lib curl ev inih yaml)
+    if(NOT EXISTS ${PINIT_DEPS_PREFIX}/lib/lib${lib}.a)
+      message(FATAL_ERROR "${PINIT_DEPS_PREFIX}/lib/lib${lib}.a is missing: run scripts/deps.sh first "
+                          "(or configure with -DPINIT_STATIC=OFF for a dynamic development build)")
+    endif()
+  endforeach()
+  target_include_directories(pinit_deps INTERFACE ${PINIT_DEPS_PREFIX}/include)
+  target_compile_definitions(pinit_deps INTERFACE CURL_STATICLIB)
+  target_link_libraries(pinit_deps INTERFACE
+    ${PINIT_DEPS_PREFIX}/lib/libcurl.a ${PINIT_DEPS_PREFIX}/lib/libev.a
+    ${PINIT_DEPS_PREFIX}/lib/libinih.a ${PINIT_DEPS_PREFIX}/lib/libyaml.a)
+else()
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(PINIT_PC REQUIRED IMPORTED_TARGET libcurl inih yaml-0.1)
+  find_library(EV_LIBRARY ev REQUIRED)
+  find_path(EV_INCLUDE ev.h REQUIRED)
+  target_include_directories(pinit_deps INTERFACE ${EV_INCLUDE})
+  target_link_libraries(pinit_deps INTERFACE PkgConfig::PINIT_PC ${EV_LIBRARY} m)
+endif()

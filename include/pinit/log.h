@@ -1,0 +1,44 @@
+/* log.h - pinit's own messages: one line each on stderr.
+ *
+ * Text format (default):  pinit: <level>: <what>: <detail>
+ * JSON format:            {"time":"...","level":"...","component":"<what>","msg":"<detail>"}
+ *
+ * Each line is formatted into a fixed buffer (lines longer than LOG_LINE_MAX are cut)
+ * and written with a single write(2), so lines from pinit never interleave with each
+ * other.  Never allocates, never blocks beyond that one write to stderr.  Safe to call
+ * in a forked child before exec (it uses no locks).
+ */
+#ifndef PINIT_LOG_H
+#define PINIT_LOG_H
+
+#include <stdarg.h>
+
+#define LOG_LINE_MAX 1024
+
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
+
+/* Messages above `max` are dropped.  Default: LOG_WARN, LOG_TEXT. */
+void log_setup(enum log_level max, enum log_format fmt);
+enum log_level log_level_get(void);
+
+/* Parse "error|warn|info|debug" (or "0".."3"); returns 0 and sets *out, or -1. */
+int log_level_parse(const char *s, enum log_level *out);
+
+/* Log one line.  `what` names the component or object ("spawn", "wait: jobmanager:6123").
+ * Callers must not pass secret values: see log_is_secret_name(). */
+void plog(enum log_level lvl, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* 1 if a variable or key name looks secret (contains PASSWORD, SECRET, KEY or TOKEN,
+ * case-insensitive), so its value must never be printed; 0 otherwise. */
+int log_is_secret_name(const char *name);
+
+#define log_error(what, ...) plog(LOG_ERROR, what, __VA_ARGS__)
+#define log_warn(what, ...)  plog(LOG_WARN, what, __VA_ARGS__)
+#define log_info(what, ...)  plog(LOG_INFO, what, __VA_ARGS__)
+#define log_debug(what, ...) plog(LOG_DEBUG, what, __VA_ARGS__)
+
+#endif
