@@ -1,0 +1,106 @@
+/* config.h - pinit's configuration: built-in defaults (per Flink role), one INI file,
+ * then PINIT_<SECTION>_<KEY> environment overrides.  config.c is the only module that
+ * reads the process environment (getenv/environ).
+ *
+ * Keys (section.key, default) - docs/configuration.md lists them all:
+ *   restart.policy never|on-failure|always   restart.delay_min 1s   restart.delay_max 30s
+ *   restart.reset_after 60s   restart.max_restarts 0 (unlimited)   restart.window 0 (lifetime)
+ *   restart.on_give_up exit|stay   restart.allow_slow false
+ *   stop.signal (the signal received)   stop.timeout 8s
+ *   wait.targets ""   wait.timeout 5m   wait.interval 1s
+ *   liveness.url|tcp|exec   liveness.interval 10s   liveness.timeout 5s
+ *   liveness.failure_threshold 3   liveness.start_period 0s   (same for readiness.*)
+ *   notify.fd 0 (off)   notify.socket false
+ *   control.socket @pinit   http.listen ""   log.level   log.format text|json
+ *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
+ * Aliases: PINIT_WAIT (= wait.targets), SERVICE_PRECONDITION (host:port list, added to
+ * the wait targets), TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.
+ */
+#ifndef PINIT_CONFIG_H
+#define PINIT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pinit/log.h"
+
+enum restart_policy { POLICY_NEVER = 0, POLICY_ON_FAILURE, POLICY_ALWAYS };
+enum give_up { GIVE_UP_EXIT = 0, GIVE_UP_STAY };
+
+#define CONFIG_TARGET_MAX 512
+#define CONFIG_TARGETS_MAX 2048
+#define CONFIG_PATH_MAX 256
+#define RESTART_LIMIT_MAX 100 /* max_restarts cap when a window is set */
+
+struct probe_conf {
+  char target[CONFIG_TARGET_MAX]; /* "http://..", "tcp://host:port", "exec:cmd"; "" = none */
+  int64_t interval_ms, timeout_ms, start_period_ms;
+  int failure_threshold;
+};
+
+struct config {
+  enum restart_policy policy;
+  int64_t delay_min_ms, delay_max_ms, reset_after_ms, window_ms;
+  int max_restarts;
+  enum give_up on_give_up;
+  int allow_slow;
+
+  int stop_signal; /* 0: forward the stop signal pinit received */
+  int64_t stop_timeout_ms;
+
+  char wait_targets[CONFIG_TARGETS_MAX]; /* space separated */
+  int64_t wait_timeout_ms, wait_interval_ms;
+
+  struct probe_conf liveness, readiness;
+
+  int notify_fd;     /* > 2: the child writes a line to this fd when ready */
+  int notify_socket; /* 1: export NOTIFY_SOCKET, READY=1 marks the child ready */
+
+  char control_socket[108];
+  char http_listen[64];
+
+  char flink_home[CONFIG_PATH_MAX], flink_conf_dir[CONFIG_PATH_MAX];
+  char flink_format[16], flink_user[32];
+
+  enum log_level log_level;
+  int log_level_set;
+  enum log_format log_format;
+
+  /* tini compatibility (environment aliases; options of run mode add to them) */
+  int subreaper, group, verbosity;
+
+  char path[CONFIG_PATH_MAX]; /* the INI file read, "" if none */
+};
+
+/* An error names where it came from: "file:line: key: reason" or "PINIT_X: reason". */
+struct config_error {
+  char msg[640];
+};
+
+/* Load the configuration: defaults, then each "section.key=value" of `role_defaults`
+ * (NULL-terminated, may be NULL; e.g. the Flink role's probes), then the INI file
+ * (PINIT_CONFIG, else /etc/pinit/pinit.ini; a missing default file is fine, a missing
+ * PINIT_CONFIG file is an error), then the environment `envp`.  Validates everything,
+ * including the 2-minute rule when the policy restarts.
+ * Returns 0, or -1 with err filled (nothing else changed outside *cfg).  Reads files;
+ * call before the event loop starts. */
+int config_load(struct config *cfg, const char *const *role_defaults, char **envp, struct config_error *err);
+
+/* The worst time from a failure to a new child, in ms, as the 2-minute rule counts it. */
+int64_t config_worst_restart_ms(const struct config *cfg);
+
+/* Print the effective configuration, one "section.key = value  # source" line per key,
+ * to fd (values of secret-looking keys redacted).  Returns 0 or -1 (errno from write). */
+int config_print(const struct config *cfg, int fd);
+
+/* Docker secrets: for every NAME_FILE=/path in the environment where NAME looks secret
+ * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's
+ * contents (one trailing newline removed) unless NAME is already set.  Returns 0, or -1
+ * with err naming the variable (never the contents).  Changes the process environment:
+ * call once, early, before anything else reads it. */
+int config_load_secret_files(struct config_error *err);
+
+/* Look up NAME in envp ("NAME=value" strings).  Returns the value or NULL. */
+const char *config_env(char **envp, const char *name);
+
+#endif

@@ -1,0 +1,31 @@
+/* drain.h - find and signal every process pinit is responsible for, so that nothing is
+ * left for the kernel to SIGKILL when pinit exits.
+ *
+ * "Descendants" are found through /proc: every process whose parent chain leads to pinit.
+ * As PID 1 of a namespace that is every other process; as a subreaper it is exactly the
+ * tree below pinit (orphans are reparented to it).  Zombies count as gone. */
+#ifndef PINIT_DRAIN_H
+#define PINIT_DRAIN_H
+
+#include <sys/types.h>
+
+struct proc_entry {
+  pid_t pid, ppid;
+  char state; /* 'R', 'S', 'Z', ... as in /proc/PID/stat */
+};
+
+/* Pure core: from a process table, write to out[] the live (non-zombie) descendants of
+ * `root` (root itself excluded).  Returns how many (at most cap). */
+int drain_select(const struct proc_entry *all, int n, pid_t root, pid_t *out, int cap);
+
+/* Read /proc into out[] (at most cap entries).  Returns the count, or -1 with errno if
+ * /proc cannot be read.  Reads files: use at stop time only, not in steady state. */
+int drain_read_proc(struct proc_entry *out, int cap);
+
+/* Send sig (with SIGCONT after it, so stopped processes can act on it) to every live
+ * descendant of pinit, except `spare` (0 for none).  Returns the number of live
+ * descendants found (0: nothing left), or -1 if /proc is unreadable; then, as PID 1, it
+ * falls back to kill(-1, sig) and returns 1 if anything was signalled. */
+int drain_signal(int sig, pid_t spare);
+
+#endif

@@ -1,0 +1,36 @@
+/* spawn.h - fork and exec the main child.
+ *
+ * The child gets: its own process group (the foreground group of `tty_fd` when that is a
+ * terminal), the signal mask and ignored set pinit was started with (signals.h), the
+ * caller's working directory (via `cwd_fd`), pinit's environment (or `envp`), the caller's
+ * fds, optionally a notify fd, and optionally another identity (uid/gid/supplementary
+ * groups).  If exec fails the child prints one line naming the command and exits 127
+ * (not found) or 126 (found but not executable), the codes a shell uses. */
+#ifndef PINIT_SPAWN_H
+#define PINIT_SPAWN_H
+
+#include <sys/types.h>
+
+struct spawn_req {
+  char *const *argv;    /* argv[0] is looked up in PATH */
+  char *const *envp;    /* NULL: pinit's environment */
+  int cwd_fd;           /* directory to fchdir to, or -1 */
+  int tty_fd;           /* a terminal to hand the foreground to, or -1 */
+  int notify_src;       /* fd to dup2 onto notify_fd in the child, or -1 */
+  int notify_fd;
+  int drop;             /* 1: setgroups(groups), setgid(gid), setuid(uid) before exec */
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  int ngroups;
+};
+
+/* Fork and exec.  Returns the child's pid, or -1 with errno from fork(2).  The parent does
+ * not wait for the exec: its failure shows up as the child's exit status.  Never blocks
+ * (one fork). */
+pid_t spawn_child(const struct spawn_req *req);
+
+/* The exit code a shell would give when exec failed with errno e: 127 or 126. */
+int spawn_exec_failure_code(int e);
+
+#endif

@@ -1,0 +1,124 @@
+/* supervise.h - the main child's state machine: data plus one pure step function.
+ *
+ * sv_step() changes only the struct and returns the actions the glue (run.c) carries out:
+ * start waits, spawn, signal the child, arm the timer, start/stop probes, finish.  It never
+ * calls the system (no fork, no kill, no clock): `now` is passed in (monotonic ms), so
+ * every transition can be tested by table.  Every state change goes through one function
+ * that logs it once:  pinit: info: jobmanager: UP -> BACKOFF (exit 1), restart in 4s
+ *
+ * States:  IDLE -> WAITING -> STARTING -> UP -> STOPPING -> BACKOFF -> STARTING ...
+ *          any -> DONE (pinit drains and exits), or FAILED (gave up, on_give_up=stay).
+ * `want` (up/down) is kept apart from `state`: STOPPING with want=up is a restart,
+ * STOPPING with want=down is the final stop.
+ */
+#ifndef PINIT_SUPERVISE_H
+#define PINIT_SUPERVISE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pinit/config.h"
+#include "pinit/exitcode.h"
+
+enum sv_state { SV_IDLE, SV_WAITING, SV_STARTING, SV_UP, SV_STOPPING, SV_BACKOFF, SV_DONE, SV_FAILED };
+enum sv_want { SV_WANT_UP, SV_WANT_DOWN };
+
+/* Why the last incarnation ended (and the label of pinit_service_restarts_total). */
+enum sv_reason { SV_R_NONE, SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
+
+enum sv_event_type {
+  SV_EV_START,        /* begin: wait for dependencies (if any), else spawn */
+  SV_EV_WAIT_DONE,    /* arg: 1 all targets up, 0 timed out */
+  SV_EV_SPAWNED,      /* pid: the child the glue just forked */
+  SV_EV_SPAWN_FAILED, /* fork itself failed: counts as a failed start */
+  SV_EV_EXITED,       /* status: wait status of the main child */
+  SV_EV_LIVENESS,     /* arg: 1 probe ok, 0 probe failed */
+  SV_EV_READINESS,    /* arg: 1 probe ok, 0 probe failed */
+  SV_EV_READY,        /* the child announced readiness (notify fd / NOTIFY_SOCKET) */
+  SV_EV_TIMER,        /* the machine's timer fired */
+  SV_EV_STOP,         /* arg: signal to send the child (0: stop.signal, else SIGTERM) */
+  SV_EV_RESTART,      /* manual restart (pinit restart) */
+};
+
+struct sv_event {
+  enum sv_event_type type;
+  int arg;
+  pid_t pid;
+  int status;
+};
+
+enum {
+  SV_ACT_WAIT = 1 << 0,         /* start the dependency waits */
+  SV_ACT_WAIT_CANCEL = 1 << 1,  /* cancel them */
+  SV_ACT_SPAWN = 1 << 2,        /* fork/exec the child, then feed SV_EV_SPAWNED/_FAILED */
+  SV_ACT_KILL = 1 << 3,         /* send `signal` to the child (its process group if `group`) */
+  SV_ACT_TIMER = 1 << 4,        /* arm the machine's timer for `timer_at` (replaces any) */
+  SV_ACT_TIMER_STOP = 1 << 5,   /* disarm it */
+  SV_ACT_PROBES_START = 1 << 6, /* start liveness/readiness probes (a new incarnation) */
+  SV_ACT_PROBES_STOP = 1 << 7,
+  SV_ACT_EXIT = 1 << 8,         /* done: drain the other processes, exit with exit_code */
+};
+
+struct sv_actions {
+  unsigned flags;
+  int signal;
+  int group;
+  int64_t timer_at;
+  int exit_code;
+};
+
+struct sv {
+  /* settings (copied from the config by sv_init) */
+  const char *name;
+  enum restart_policy policy;
+  int64_t delay_min_ms, delay_max_ms, reset_after_ms, window_ms, stop_timeout_ms;
+  int max_restarts;
+  enum give_up on_give_up;
+  int stop_signal;
+  int group;                    /* -g: stop signals go to the process group */
+  int has_waits, has_liveness, has_readiness;
+  int live_threshold, ready_threshold;
+  int64_t live_start_period_ms, ready_start_period_ms;
+  const struct exit_remap *remap;
+
+  /* state */
+  enum sv_state state;
+  enum sv_want want;
+  pid_t pid;
+  int64_t spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at;
+  int failures;                 /* consecutive failures: the back-off exponent */
+  unsigned restarts;            /* total respawns */
+  unsigned restarts_by[SV_R_MANUAL + 1];
+  int64_t restart_times[RESTART_LIMIT_MAX]; /* ring, for max_restarts within window */
+  unsigned restart_ring;
+  int have_exit;
+  int last_status;              /* wait status of the last incarnation */
+  enum sv_reason last_reason, stop_reason;
+  int64_t last_backoff_ms;
+  int live_fail, ready_fail;
+  int healthy, ready;
+  int64_t healthy_since, ready_since;
+  uint64_t live_ok_total, live_fail_total;
+  int exit_code;
+  double (*rand01)(void);       /* jitter source; NULL = no jitter */
+};
+
+/* Fill `sv` from the configuration; state IDLE, want UP.  `name` and `remap` must outlive sv. */
+void sv_init(struct sv *sv, const char *name, const struct config *cfg, const struct exit_remap *remap);
+
+/* Feed one event at monotonic time `now` (ms); returns what the glue must do, in the order
+ * WAIT_CANCEL, PROBES_STOP, KILL, TIMER_STOP, SPAWN, WAIT, TIMER, PROBES_START, EXIT. */
+struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now);
+
+/* Names for logs, status and metrics. */
+const char *sv_state_name(enum sv_state s);
+const char *sv_reason_name(enum sv_reason r);
+
+/* 1 if the child process exists (STARTING, UP, STOPPING). */
+int sv_running(const struct sv *sv);
+/* The liveness view of `pinit check`: running and not failing its liveness probe. */
+int sv_live(const struct sv *sv);
+/* The readiness view: live and ready (UP). */
+int sv_is_ready(const struct sv *sv);
+
+#endif

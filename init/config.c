@@ -1,0 +1,626 @@
+/* config.c - defaults, INI file (inih), environment overrides, validation.
+ * The only module that reads the process environment.  See include/pinit/config.h. */
+#include "pinit/config.h"
+#include "pinit/duration.h"
+#include "pinit/log.h"
+#include "pinit/probe.h"
+#include "pinit/sig.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG_PATH "/etc/pinit/pinit.ini"
+#define TWO_MINUTES_MS (120 * 1000)
+
+enum ktype {
+  K_DURATION, K_INT, K_BOOL, K_POLICY, K_GIVEUP, K_SIGNAL, K_STRING, K_TARGETS,
+  K_PROBE_URL, K_PROBE_TCP, K_PROBE_EXEC, K_LOGLEVEL, K_LOGFORMAT, K_FORMAT, K_SOCKET
+};
+
+struct key {
+  const char *section, *name;
+  enum ktype type;
+  size_t off, size;
+  const char *def;
+};
+
+#define F(field) offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define P(which, field) offsetof(struct config, which.field), sizeof(((struct config *)0)->which.field)
+
+static const struct key keys[] = {
+  { "restart", "policy", K_POLICY, F(policy), "never" },
+  { "restart", "delay_min", K_DURATION, F(delay_min_ms), "1s" },
+  { "restart", "delay_max", K_DURATION, F(delay_max_ms), "30s" },
+  { "restart", "reset_after", K_DURATION, F(reset_after_ms), "60s" },
+  { "restart", "max_restarts", K_INT, F(max_restarts), "0" },
+  { "restart", "window", K_DURATION, F(window_ms), "0s" },
+  { "restart", "on_give_up", K_GIVEUP, F(on_give_up), "exit" },
+  { "restart", "allow_slow", K_BOOL, F(allow_slow), "false" },
+  { "stop", "signal", K_SIGNAL, F(stop_signal), "" },
+  { "stop", "timeout", K_DURATION, F(stop_timeout_ms), "8s" },
+  { "wait", "targets", K_TARGETS, F(wait_targets), "" },
+  { "wait", "timeout", K_DURATION, F(wait_timeout_ms), "5m" },
+  { "wait", "interval", K_DURATION, F(wait_interval_ms), "1s" },
+  { "liveness", "url", K_PROBE_URL, P(liveness, target), "" },
+  { "liveness", "tcp", K_PROBE_TCP, P(liveness, target), "" },
+  { "liveness", "exec", K_PROBE_EXEC, P(liveness, target), "" },
+  { "liveness", "interval", K_DURATION, P(liveness, interval_ms), "10s" },
+  { "liveness", "timeout", K_DURATION, P(liveness, timeout_ms), "5s" },
+  { "liveness", "failure_threshold", K_INT, P(liveness, failure_threshold), "3" },
+  { "liveness", "start_period", K_DURATION, P(liveness, start_period_ms), "0s" },
+  { "readiness", "url", K_PROBE_URL, P(readiness, target), "" },
+  { "readiness", "tcp", K_PROBE_TCP, P(readiness, target), "" },
+  { "readiness", "exec", K_PROBE_EXEC, P(readiness, target), "" },
+  { "readiness", "interval", K_DURATION, P(readiness, interval_ms), "5s" },
+  { "readiness", "timeout", K_DURATION, P(readiness, timeout_ms), "5s" },
+  { "readiness", "failure_threshold", K_INT, P(readiness, failure_threshold), "1" },
+  { "readiness", "start_period", K_DURATION, P(readiness, start_period_ms), "0s" },
+  { "notify", "fd", K_INT, F(notify_fd), "0" },
+  { "notify", "socket", K_BOOL, F(notify_socket), "false" },
+  { "control", "socket", K_SOCKET, F(control_socket), "@pinit" },
+  { "http", "listen", K_STRING, F(http_listen), "" },
+  { "log", "level", K_LOGLEVEL, F(log_level), "" },
+  { "log", "format", K_LOGFORMAT, F(log_format), "text" },
+  { "flink", "home", K_STRING, F(flink_home), "/opt/flink" },
+  { "flink", "conf_dir", K_STRING, F(flink_conf_dir), "" },
+  { "flink", "format", K_FORMAT, F(flink_format), "auto" },
+  { "flink", "user", K_STRING, F(flink_user), "flink" },
+};
+#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+
+/* Where each value came from, for `pinit config`. */
+struct load_state {
+  struct config *cfg;
+  struct config_error *err;
+  const char *file;
+  int line;
+  int failed;
+  char source[NKEYS][CONFIG_PATH_MAX + 16];
+  int file_line[NKEYS];
+  FILE *fp;
+};
+
+static struct load_state *printed_state; /* sources of the last config_load, for config_print */
+
+static int parse_bool(const char *v, int *out)
+{
+  static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off", "" };
+  for(unsigned i = 0; i < 4; i++)
+    if(!strcasecmp(v, yes[i]))
+      return *out = 1, 0;
+  for(unsigned i = 0; i < 5; i++)
+    if(!strcasecmp(v, no[i]))
+      return *out = 0, 0;
+  return -1;
+}
+
+static int copy_str(char *dst, size_t cap, const char *v)
+{
+  size_t n = strlen(v);
+  if(n >= cap)
+    return -1;
+  memcpy(dst, v, n + 1);
+  return 0;
+}
+
+/* Set one key from text.  Returns 0, or -1 with `why` filled. */
+static int set_value(struct config *cfg, const struct key *k, const char *v, char *why, size_t cap)
+{
+  void *dst = (char *)cfg + k->off;
+  int64_t ms;
+  int n;
+  char *end;
+  long l;
+  enum log_level lvl;
+
+  switch(k->type) {
+  case K_DURATION:
+    if(duration_parse(v, &ms))
+      return snprintf(why, cap, "%s: not a duration (like 500ms, 10s, 2m)", v), -1;
+    *(int64_t *)dst = ms;
+    return 0;
+  case K_INT:
+    l = strtol(v, &end, 10);
+    if(!*v || *end || l < 0 || l > 1000000)
+      return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+    *(int *)dst = (int)l;
+    return 0;
+  case K_BOOL:
+    if(parse_bool(v, &n))
+      return snprintf(why, cap, "%s: not a boolean (true/false)", v), -1;
+    *(int *)dst = n;
+    return 0;
+  case K_POLICY:
+    if(!strcmp(v, "never"))
+      cfg->policy = POLICY_NEVER;
+    else if(!strcmp(v, "on-failure"))
+      cfg->policy = POLICY_ON_FAILURE;
+    else if(!strcmp(v, "always"))
+      cfg->policy = POLICY_ALWAYS;
+    else
+      return snprintf(why, cap, "%s: unknown policy (always, on-failure, never)", v), -1;
+    return 0;
+  case K_GIVEUP:
+    if(!strcmp(v, "exit"))
+      cfg->on_give_up = GIVE_UP_EXIT;
+    else if(!strcmp(v, "stay"))
+      cfg->on_give_up = GIVE_UP_STAY;
+    else
+      return snprintf(why, cap, "%s: must be exit or stay", v), -1;
+    return 0;
+  case K_SIGNAL:
+    if(!*v) {
+      cfg->stop_signal = 0;
+      return 0;
+    }
+    if((n = sig_parse(v)) < 0)
+      return snprintf(why, cap, "%s: not a signal", v), -1;
+    cfg->stop_signal = n;
+    return 0;
+  case K_LOGLEVEL:
+    if(!*v) {
+      cfg->log_level_set = 0;
+      return 0;
+    }
+    if(log_level_parse(v, &lvl))
+      return snprintf(why, cap, "%s: unknown level (error, warn, info, debug)", v), -1;
+    cfg->log_level = lvl;
+    cfg->log_level_set = 1;
+    return 0;
+  case K_LOGFORMAT:
+    if(!strcmp(v, "text"))
+      cfg->log_format = LOG_TEXT;
+    else if(!strcmp(v, "json"))
+      cfg->log_format = LOG_JSON;
+    else
+      return snprintf(why, cap, "%s: must be text or json", v), -1;
+    return 0;
+  case K_FORMAT:
+    if(strcmp(v, "auto") && strcmp(v, "yaml") && strcmp(v, "legacy"))
+      return snprintf(why, cap, "%s: must be auto, yaml or legacy", v), -1;
+    return copy_str(dst, k->size, v);
+  case K_SOCKET:
+    if(!*v || (v[0] != '@' && v[0] != '/'))
+      return snprintf(why, cap, "%s: must be @abstract-name or an absolute path", v), -1;
+    if(copy_str(dst, k->size, v))
+      return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
+    return 0;
+  case K_STRING:
+  case K_TARGETS:
+    if(copy_str(dst, k->size, v))
+      return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
+    return 0;
+  case K_PROBE_URL:
+  case K_PROBE_TCP:
+  case K_PROBE_EXEC: {
+    char *t = dst;
+    const char *prefix = k->type == K_PROBE_TCP ? "tcp://" : k->type == K_PROBE_EXEC ? "exec:" : "";
+    struct probe_target pt;
+    struct probe_error perr;
+    if(!*v) {
+      if(!strncmp(t, prefix, strlen(prefix)) && (*prefix || !strncmp(t, "http", 4)))
+        t[0] = '\0';
+      return 0;
+    }
+    if(k->type == K_PROBE_TCP && !strncmp(v, "tcp://", 6))
+      prefix = "";
+    if(k->type == K_PROBE_URL && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+      return snprintf(why, cap, "%s: not an http:// or https:// URL", v), -1;
+    if((size_t)snprintf(t, k->size, "%s%s", prefix, v) >= k->size)
+      return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
+    if(probe_parse(t, &pt, &perr))
+      return snprintf(why, cap, "%s", perr.msg), t[0] = '\0', -1;
+    return 0;
+  }
+  }
+  return -1;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+  for(size_t i = 0; i < NKEYS; i++)
+    if(!strcasecmp(keys[i].section, section) && !strcasecmp(keys[i].name, name))
+      return &keys[i];
+  return NULL;
+}
+
+static int known_section(const char *section)
+{
+  for(size_t i = 0; i < NKEYS; i++)
+    if(!strcasecmp(keys[i].section, section))
+      return 1;
+  return 0;
+}
+
+static void set_source(struct load_state *st, const struct key *k, const char *src)
+{
+  snprintf(st->source[k - keys], sizeof(st->source[0]), "%s", src);
+}
+
+/* inih callback: returns nonzero on success (inih's convention stays in this file). */
+static int ini_cb(void *user, const char *section, const char *name, const char *value)
+{
+  struct load_state *st = user;
+  const struct key *k;
+  char why[256], src[CONFIG_PATH_MAX + 16];
+
+  if(st->failed)
+    return 0;
+  if(!known_section(section)) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: [%s]: unknown section", st->file, st->line, section);
+    st->failed = 1;
+    return 0;
+  }
+  k = find_key(section, name);
+  if(!k) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: unknown key", st->file, st->line, section, name);
+    st->failed = 1;
+    return 0;
+  }
+  if(st->file_line[k - keys] && k->type == K_TARGETS) {
+    /* a continuation line or a second targets= line adds targets */
+    char *t = (char *)st->cfg + k->off;
+    size_t len = strlen(t);
+    if(len + 1 + strlen(value) >= k->size) {
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: too long", st->file, st->line, section, name);
+      st->failed = 1;
+      return 0;
+    }
+    t[len] = ' ';
+    memcpy(t + len + 1, value, strlen(value) + 1);
+    return 1;
+  }
+  if(st->file_line[k - keys]) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: set twice (first on line %d)", st->file, st->line,
+             section, name, st->file_line[k - keys]);
+    st->failed = 1;
+    return 0;
+  }
+  if(set_value(st->cfg, k, value, why, sizeof(why))) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: %s", st->file, st->line, section, name,
+             log_is_secret_name(name) ? "invalid value" : why);
+    st->failed = 1;
+    return 0;
+  }
+  st->file_line[k - keys] = st->line;
+  snprintf(src, sizeof(src), "%s:%d", st->file, st->line);
+  set_source(st, k, src);
+  return 1;
+}
+
+/* fgets-style reader that counts lines, so errors can name them. */
+static char *counting_reader(char *str, int num, void *stream)
+{
+  struct load_state *st = stream;
+  char *r = fgets(str, num, st->fp);
+  if(r)
+    st->line++;
+  return r;
+}
+
+static int load_file(struct load_state *st, const char *path, int must_exist)
+{
+  int rc;
+
+  st->fp = fopen(path, "re");
+  if(!st->fp) {
+    if(errno == ENOENT && !must_exist)
+      return 0;
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
+  st->file = st->cfg->path;
+  ini_stop_on_first_error = 1;
+  ini_use_stack = 0;
+  ini_max_line = 4096;
+  rc = ini_parse_stream(counting_reader, st, ini_cb, st);
+  fclose(st->fp);
+  st->fp = NULL;
+  if(st->failed)
+    return -1;
+  if(rc) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: syntax error (expected [section] or key = value)", path, rc);
+    return -1;
+  }
+  return 0;
+}
+
+const char *config_env(char **envp, const char *name)
+{
+  size_t n = strlen(name);
+  for(char **e = envp; e && *e; e++)
+    if(!strncmp(*e, name, n) && (*e)[n] == '=')
+      return *e + n + 1;
+  return NULL;
+}
+
+/* Apply PINIT_<SECTION>_<KEY> and the aliases.  Unknown keys of known sections are errors;
+ * other PINIT_* names (PINIT_CONFIG, PINIT_WAIT, ...) are not config keys. */
+static int load_env(struct load_state *st, char **envp)
+{
+  char why[256];
+  const char *v;
+
+  for(char **e = envp; e && *e; e++) {
+    const char *eq = strchr(*e, '=');
+    char name[128];
+    const struct key *k = NULL;
+    size_t nlen;
+
+    if(!eq || strncmp(*e, "PINIT_", 6) || (nlen = (size_t)(eq - *e)) >= sizeof(name))
+      continue;
+    memcpy(name, *e, nlen);
+    name[nlen] = '\0';
+    for(size_t i = 0; i < NKEYS && !k; i++) {
+      size_t sl = strlen(keys[i].section);
+      if(strncasecmp(name + 6, keys[i].section, sl) || name[6 + sl] != '_')
+        continue;
+      if(!strcasecmp(name + 6 + sl + 1, keys[i].name))
+        k = &keys[i];
+    }
+    if(!k) {
+      int section_known = 0;
+      for(size_t i = 0; i < NKEYS; i++) {
+        size_t sl = strlen(keys[i].section);
+        if(!strncasecmp(name + 6, keys[i].section, sl) && name[6 + sl] == '_')
+          section_known = 1;
+      }
+      if(section_known && strcmp(name, "PINIT_WAIT")) {
+        snprintf(st->err->msg, sizeof(st->err->msg), "%s: unknown setting", name);
+        return -1;
+      }
+      continue;
+    }
+    if(set_value(st->cfg, k, eq + 1, why, sizeof(why))) {
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", name, why);
+      return -1;
+    }
+    set_source(st, k, name);
+  }
+
+  /* aliases */
+  if((v = config_env(envp, "PINIT_WAIT")) && *v) {
+    const struct key *k = find_key("wait", "targets");
+    if(copy_str(st->cfg->wait_targets, sizeof(st->cfg->wait_targets), v)) {
+      snprintf(st->err->msg, sizeof(st->err->msg), "PINIT_WAIT: too long");
+      return -1;
+    }
+    set_source(st, k, "PINIT_WAIT");
+  }
+  if((v = config_env(envp, "SERVICE_PRECONDITION")) && *v) {
+    char *t = st->cfg->wait_targets;
+    size_t len = strlen(t);
+    if(len + 1 + strlen(v) >= sizeof(st->cfg->wait_targets)) {
+      snprintf(st->err->msg, sizeof(st->err->msg), "SERVICE_PRECONDITION: too long");
+      return -1;
+    }
+    snprintf(t + len, sizeof(st->cfg->wait_targets) - len, "%s%s", len ? " " : "", v);
+    set_source(st, find_key("wait", "targets"), len ? "file/env + SERVICE_PRECONDITION" : "SERVICE_PRECONDITION");
+  }
+  if((v = config_env(envp, "TINI_SUBREAPER")) && *v)
+    st->cfg->subreaper = 1;
+  if((v = config_env(envp, "TINI_KILL_PROCESS_GROUP")) && *v)
+    st->cfg->group = 1;
+  if((v = config_env(envp, "TINI_VERBOSITY")) && *v) {
+    char *end;
+    long n = strtol(v, &end, 10);
+    if(*end || n < 0 || n > 3) {
+      snprintf(st->err->msg, sizeof(st->err->msg), "TINI_VERBOSITY: %s: must be 0-3", v);
+      return -1;
+    }
+    st->cfg->verbosity = (int)n;
+  }
+  return 0;
+}
+
+int64_t config_worst_restart_ms(const struct config *cfg)
+{
+  int64_t t = cfg->delay_max_ms;
+  if(cfg->liveness.target[0])
+    t += cfg->liveness.interval_ms * cfg->liveness.failure_threshold + cfg->liveness.timeout_ms + cfg->stop_timeout_ms;
+  return t;
+}
+
+static int validate(struct config *cfg, struct config_error *err)
+{
+  char a[32], b[32], c[32], d[32], e[32];
+  const struct probe_conf *pcs[2] = { &cfg->liveness, &cfg->readiness };
+  const char *names[2] = { "liveness", "readiness" };
+
+  if(cfg->delay_min_ms > cfg->delay_max_ms) {
+    snprintf(err->msg, sizeof(err->msg), "restart.delay_min (%s) is above restart.delay_max (%s)",
+             duration_format(cfg->delay_min_ms, a, sizeof(a)), duration_format(cfg->delay_max_ms, b, sizeof(b)));
+    return -1;
+  }
+  if(cfg->window_ms && cfg->max_restarts > RESTART_LIMIT_MAX) {
+    snprintf(err->msg, sizeof(err->msg), "restart.max_restarts: at most %d when restart.window is set",
+             RESTART_LIMIT_MAX);
+    return -1;
+  }
+  for(int i = 0; i < 2; i++) {
+    const struct probe_conf *p = pcs[i];
+    if(!p->target[0])
+      continue;
+    if(p->interval_ms < 100 || p->timeout_ms < 10 || p->failure_threshold < 1) {
+      snprintf(err->msg, sizeof(err->msg), "%s: interval must be >= 100ms, timeout >= 10ms, failure_threshold >= 1",
+               names[i]);
+      return -1;
+    }
+  }
+  if(cfg->notify_fd && cfg->notify_fd < 3) {
+    snprintf(err->msg, sizeof(err->msg), "notify.fd: %d: must be 3 or more (0 turns it off)", cfg->notify_fd);
+    return -1;
+  }
+  if(cfg->policy != POLICY_NEVER && config_worst_restart_ms(cfg) > TWO_MINUTES_MS) {
+    if(cfg->liveness.target[0])
+      snprintf(err->msg, sizeof(err->msg),
+               "2-minute rule: liveness.interval %s x failure_threshold %d + liveness.timeout %s + stop.timeout %s"
+               " + restart.delay_max %s = %s > 2m",
+               duration_format(cfg->liveness.interval_ms, a, sizeof(a)), cfg->liveness.failure_threshold,
+               duration_format(cfg->liveness.timeout_ms, b, sizeof(b)),
+               duration_format(cfg->stop_timeout_ms, c, sizeof(c)), duration_format(cfg->delay_max_ms, d, sizeof(d)),
+               duration_format(config_worst_restart_ms(cfg), e, sizeof(e)));
+    else
+      snprintf(err->msg, sizeof(err->msg), "2-minute rule: restart.delay_max %s > 2m",
+               duration_format(cfg->delay_max_ms, a, sizeof(a)));
+    if(!cfg->allow_slow)
+      return -1;
+    log_warn("config", "%s (allowed by restart.allow_slow)", err->msg);
+    err->msg[0] = '\0';
+  }
+  return 0;
+}
+
+int config_load(struct config *cfg, const char *const *role_defaults, char **envp, struct config_error *err)
+{
+  static struct load_state st;
+  char why[256];
+  const char *path;
+  int must_exist = 0;
+
+  memset(&st, 0, sizeof(st));
+  memset(cfg, 0, sizeof(*cfg));
+  err->msg[0] = '\0';
+  st.cfg = cfg;
+  st.err = err;
+  for(size_t i = 0; i < NKEYS; i++) {
+    if(keys[i].def[0] || keys[i].type == K_STRING || keys[i].type == K_TARGETS) {
+      if(set_value(cfg, &keys[i], keys[i].def, why, sizeof(why))) {
+        snprintf(err->msg, sizeof(err->msg), "built-in default %s.%s: %s", keys[i].section, keys[i].name, why);
+        return -1;
+      }
+    }
+    set_source(&st, &keys[i], "default");
+  }
+  for(const char *const *rd = role_defaults; rd && *rd; rd++) {
+    char sec[32], name[64];
+    const char *dot = strchr(*rd, '.'), *eq = strchr(*rd, '=');
+    const struct key *k;
+    if(!dot || !eq || dot > eq || (size_t)(dot - *rd) >= sizeof(sec) || (size_t)(eq - dot - 1) >= sizeof(name)) {
+      snprintf(err->msg, sizeof(err->msg), "role default %s: malformed", *rd);
+      return -1;
+    }
+    memcpy(sec, *rd, (size_t)(dot - *rd));
+    sec[dot - *rd] = '\0';
+    memcpy(name, dot + 1, (size_t)(eq - dot - 1));
+    name[eq - dot - 1] = '\0';
+    if(!(k = find_key(sec, name)) || set_value(cfg, k, eq + 1, why, sizeof(why))) {
+      snprintf(err->msg, sizeof(err->msg), "role default %s: %s", *rd, k ? why : "unknown key");
+      return -1;
+    }
+    set_source(&st, k, "role default");
+  }
+  path = config_env(envp, "PINIT_CONFIG");
+  if(path && *path)
+    must_exist = 1;
+  else
+    path = DEFAULT_CONFIG_PATH;
+  if(load_file(&st, path, must_exist))
+    return -1;
+  if(load_env(&st, envp))
+    return -1;
+  if(validate(cfg, err))
+    return -1;
+  printed_state = &st;
+  return 0;
+}
+
+static const char *value_text(const struct config *cfg, const struct key *k, char *buf, size_t cap)
+{
+  const void *src = (const char *)cfg + k->off;
+  static const char *const policies[] = { "never", "on-failure", "always" };
+  static const char *const levels[] = { "error", "warn", "info", "debug" };
+  switch(k->type) {
+  case K_DURATION: return duration_format(*(const int64_t *)src, buf, cap);
+  case K_INT: snprintf(buf, cap, "%d", *(const int *)src); return buf;
+  case K_BOOL: return *(const int *)src ? "true" : "false";
+  case K_POLICY: return policies[cfg->policy];
+  case K_GIVEUP: return cfg->on_give_up == GIVE_UP_STAY ? "stay" : "exit";
+  case K_SIGNAL: return cfg->stop_signal ? sig_name(cfg->stop_signal, buf, cap) : "(the signal received)";
+  case K_LOGLEVEL: return cfg->log_level_set ? levels[cfg->log_level] : "(warn; info when supervising)";
+  case K_LOGFORMAT: return cfg->log_format == LOG_JSON ? "json" : "text";
+  case K_PROBE_URL: return !strncmp(src, "http", 4) ? src : "";
+  case K_PROBE_TCP: return !strncmp(src, "tcp://", 6) ? (const char *)src + 6 : "";
+  case K_PROBE_EXEC: return !strncmp(src, "exec:", 5) ? (const char *)src + 5 : "";
+  default: return src;
+  }
+}
+
+int config_print(const struct config *cfg, int fd)
+{
+  char line[CONFIG_TARGETS_MAX + 512], buf[64];
+  for(size_t i = 0; i < NKEYS; i++) {
+    const struct key *k = &keys[i];
+    const char *v = value_text(cfg, k, buf, sizeof(buf));
+    int n;
+    if(log_is_secret_name(k->name) && *v)
+      v = "(redacted)";
+    n = snprintf(line, sizeof(line), "%s.%s = %s  # %s\n", k->section, k->name, v,
+                 printed_state ? printed_state->source[i] : "default");
+    if(n > (int)sizeof(line) - 1)
+      n = (int)sizeof(line) - 1;
+    if(write(fd, line, (size_t)n) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int config_load_secret_files(struct config_error *err)
+{
+  extern char **environ;
+  char names[64][128];
+  int count = 0;
+
+  /* collect first: setenv() may move environ */
+  for(char **e = environ; e && *e && count < 64; e++) {
+    const char *eq = strchr(*e, '=');
+    size_t nlen = eq ? (size_t)(eq - *e) : 0;
+    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6)) {
+      memcpy(names[count], *e, nlen);
+      names[count++][nlen] = '\0';
+    }
+  }
+  for(int i = 0; i < count; i++) {
+    char target[128], buf[65536];
+    const char *path = getenv(names[i]);
+    ssize_t n;
+    int fd;
+    snprintf(target, sizeof(target), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
+    if(getenv(target))
+      continue; /* an explicit value wins */
+    /* only Docker-secret style variables: a secret-looking NAME or a file under
+     * /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and friends are left alone */
+    if(!path || !*path || (!log_is_secret_name(target) && strncmp(path, "/run/secrets/", 13)))
+      continue;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if(fd < 0) {
+      snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", names[i], path, strerror(errno));
+      return -1;
+    }
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if(n < 0 || n == (ssize_t)sizeof(buf) - 1) {
+      snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
+      return -1;
+    }
+    if(n > 0 && buf[n - 1] == '\n')
+      n--;
+    if(n > 0 && buf[n - 1] == '\r')
+      n--;
+    buf[n] = '\0';
+    if(setenv(target, buf, 1)) {
+      snprintf(err->msg, sizeof(err->msg), "%s: %s", target, strerror(errno));
+      return -1;
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,105 @@
+/* drain.c - find and signal every descendant of pinit.  See include/pinit/drain.h. */
+#include "pinit/drain.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DRAIN_MAX 32768
+
+int drain_select(const struct proc_entry *all, int n, pid_t root, pid_t *out, int cap)
+{
+  int count = 0;
+  for(int i = 0; i < n; i++) {
+    pid_t p = all[i].ppid;
+    int hops = 0;
+    if(all[i].pid == root || all[i].state == 'Z')
+      continue;
+    /* climb the parent chain until root, init (0/1) or a loop guard */
+    while(p != root && p > 1 && hops++ < n) {
+      int j;
+      for(j = 0; j < n && all[j].pid != p; j++)
+        ;
+      if(j == n)
+        break;
+      p = all[j].ppid;
+    }
+    if(p == root && count < cap)
+      out[count++] = all[i].pid;
+  }
+  return count;
+}
+
+/* Parse "pid (comm) S ppid ..." - comm may hold spaces and parentheses. */
+static int parse_stat(const char *buf, struct proc_entry *e)
+{
+  const char *close = strrchr(buf, ')');
+  int pid, ppid;
+  char st;
+  if(!close || sscanf(buf, "%d", &pid) != 1 || sscanf(close + 1, " %c %d", &st, &ppid) != 2)
+    return -1;
+  e->pid = pid;
+  e->ppid = ppid;
+  e->state = st;
+  return 0;
+}
+
+int drain_read_proc(struct proc_entry *out, int cap)
+{
+  DIR *d = opendir("/proc");
+  struct dirent *de;
+  int n = 0;
+
+  if(!d)
+    return -1;
+  while((de = readdir(d)) && n < cap) {
+    char path[300], buf[512];
+    ssize_t len;
+    int fd;
+    if(de->d_name[0] < '1' || de->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+    if((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      continue;
+    len = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if(len <= 0)
+      continue;
+    buf[len] = '\0';
+    if(parse_stat(buf, &out[n]) == 0)
+      n++;
+  }
+  closedir(d);
+  return n;
+}
+
+int drain_signal(int sig, pid_t spare)
+{
+  struct proc_entry *all = malloc(sizeof(*all) * DRAIN_MAX);
+  pid_t *pids = malloc(sizeof(*pids) * DRAIN_MAX);
+  int n, count = -1;
+
+  if(all && pids && (n = drain_read_proc(all, DRAIN_MAX)) >= 0) {
+    count = drain_select(all, n, getpid(), pids, DRAIN_MAX);
+    for(int i = 0; i < count; i++) {
+      if(pids[i] == spare || sig == 0)
+        continue;
+      kill(pids[i], sig);
+      if(sig != SIGKILL && sig != SIGCONT)
+        kill(pids[i], SIGCONT);
+    }
+  }
+  else if(getpid() == 1 && sig) {
+    count = kill(-1, sig) == 0 ? 1 : 0;
+    if(count && sig != SIGKILL)
+      kill(-1, SIGCONT);
+  }
+  free(all);
+  free(pids);
+  return count;
+}

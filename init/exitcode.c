@@ -1,0 +1,44 @@
+/* exitcode.c - wait status -> exit code.  See include/pinit/exitcode.h. */
+#include "pinit/exitcode.h"
+#include "pinit/sig.h"
+
+#include <stdio.h>
+#include <sys/wait.h>
+
+int exit_remap_add(struct exit_remap *r, int code)
+{
+  if(code < 0 || code > 255)
+    return -1;
+  r->bits[code / 64] |= (uint64_t)1 << (code % 64);
+  return 0;
+}
+
+static int remapped(const struct exit_remap *r, int code)
+{
+  return r && (r->bits[code / 64] >> (code % 64)) & 1;
+}
+
+int exit_code_from_status(int wstatus, const struct exit_remap *r)
+{
+  int code;
+  if(WIFEXITED(wstatus))
+    code = WEXITSTATUS(wstatus);
+  else if(WIFSIGNALED(wstatus))
+    code = (128 + WTERMSIG(wstatus)) & 0xff;
+  else
+    code = 1;
+  return remapped(r, code) ? 0 : code;
+}
+
+const char *exit_describe(int wstatus, char *buf, unsigned cap)
+{
+  char name[16];
+  if(WIFEXITED(wstatus))
+    snprintf(buf, cap, "exit %d", WEXITSTATUS(wstatus));
+  else if(WIFSIGNALED(wstatus))
+    snprintf(buf, cap, "signal %d (%s)%s", WTERMSIG(wstatus), sig_name(WTERMSIG(wstatus), name, sizeof(name)),
+             WCOREDUMP(wstatus) ? ", core dumped" : "");
+  else
+    snprintf(buf, cap, "status 0x%x", (unsigned)wstatus);
+  return buf;
+}

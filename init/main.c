@@ -1,0 +1,73 @@
+/* main.c - argv dispatch only.  Every path returns an exit code here; nothing below exits. */
+#include "pinit/config.h"
+#include "pinit/log.h"
+#include "pinit/opts.h"
+#include "pinit/run.h"
+#include "pinit/signals.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char usage[] =
+  "usage: pinit [OPTIONS] [--] COMMAND [ARG...]   supervise COMMAND (tini-compatible)\n"
+  "       pinit flink ROLE [ARG...]               render Flink's config, wait, run a Flink role\n"
+  "       pinit check [--live|--ready]            healthcheck: exit 0 healthy, 1 otherwise\n"
+  "       pinit status [--json]                   what pinit and its child are doing\n"
+  "       pinit render [--dry-run]                render the Flink config and exit\n"
+  "       pinit wait [--timeout D] TARGET...      wait for targets (exit 0, or 69 on timeout)\n"
+  "       pinit restart | pinit stop              control the running supervisor\n"
+  "       pinit config                            print the effective configuration\n"
+  "       pinit --version | --help\n"
+  "\n"
+  "options: -s subreaper  -g signal the process group  -e CODE remap exit code to 0\n"
+  "         -p SIG parent-death signal  -v verbose  -w log reaped orphans\n"
+  "See pinit(1) and docs/ for configuration (PINIT_* variables, /etc/pinit/pinit.ini).\n";
+
+static int cmd_config(void)
+{
+  static struct config cfg;
+  struct config_error err;
+  if(config_load(&cfg, NULL, environ, &err)) {
+    log_error("config", "%s", err.msg);
+    return 78;
+  }
+  return config_print(&cfg, STDOUT_FILENO) ? 1 : 0;
+}
+
+static int run_mode(int argc, char **argv)
+{
+  static struct run_opts opts;
+  struct run_spec spec = { 0 };
+  char err[200];
+  const char *base;
+
+  switch(opts_parse(argc, argv, 1, &opts, err, sizeof(err))) {
+  case OPTS_VERSION:
+    printf("pinit %s\n", PINIT_VERSION);
+    return 0;
+  case OPTS_HELP:
+    fputs(usage, stdout);
+    return 0;
+  case OPTS_ERROR:
+    log_error("usage", "%s (see pinit --help)", err);
+    return 64;
+  case OPTS_RUN:
+    break;
+  }
+  spec.argv = argv + opts.cmd_index;
+  base = strrchr(spec.argv[0], '/');
+  spec.name = base ? base + 1 : spec.argv[0];
+  spec.opts = &opts;
+  return run_supervise(&spec, environ);
+}
+
+int main(int argc, char **argv)
+{
+  signals_save();
+  if(argc >= 2 && !strcmp(argv[1], "config"))
+    return cmd_config();
+  return run_mode(argc, argv);
+}

@@ -1,0 +1,344 @@
+/* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
+ * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
+#include "pinit/run.h"
+#include "pinit/drain.h"
+#include "pinit/duration.h"
+#include "pinit/log.h"
+#include "pinit/sig.h"
+#include "pinit/signals.h"
+#include "pinit/spawn.h"
+#include "pinit/supervise.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <ev.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define INHERITED_MAX 256
+#define DRAIN_POLL_S 0.05
+#define DRAIN_KILL_WAIT_MS 2000
+
+struct run {
+  struct ev_loop *loop;
+  const struct run_spec *spec;
+  struct config *cfg;
+  struct sv sv;
+  struct exit_remap remap;
+  int cwd_fd, tty_fd;
+  int inherited[INHERITED_MAX];
+  int ninherited;
+  int inherited_closed;
+
+  ev_timer sv_timer;
+  ev_child child_w;
+  ev_signal sig_w[NSIG];
+
+  /* stage 3 */
+  int draining, drain_killed, exit_code;
+  int64_t drain_deadline;
+  ev_timer drain_tick;
+
+  uint64_t reaped;
+};
+
+static int64_t now_ms(struct run *r)
+{
+  return (int64_t)(ev_now(r->loop) * 1000.0);
+}
+
+static void apply(struct run *r, struct sv_actions a);
+
+static void step(struct run *r, enum sv_event_type type, int arg, pid_t pid, int status)
+{
+  struct sv_event ev = { type, arg, pid, status };
+  apply(r, sv_step(&r->sv, &ev, now_ms(r)));
+}
+
+/* ---- stage 3: drain ------------------------------------------------------------------ */
+
+static void finish_loop(struct run *r)
+{
+  ev_timer_stop(r->loop, &r->drain_tick);
+  ev_break(r->loop, EVBREAK_ALL);
+}
+
+static void drain_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  struct run *r = w->data;
+  int64_t now;
+  int left;
+
+  ev_now_update(loop);
+  now = now_ms(r);
+  left = drain_signal(0, 0);
+  if(left <= 0) {
+    log_debug("drain", "all processes gone");
+    finish_loop(r);
+    return;
+  }
+  if(!r->drain_killed && now >= r->drain_deadline) {
+    log_warn("drain", "%d process%s still running after the grace period: SIGKILL", left, left == 1 ? "" : "es");
+    drain_signal(SIGKILL, 0);
+    r->drain_killed = 1;
+    r->drain_deadline = now + DRAIN_KILL_WAIT_MS;
+  }
+  else if(r->drain_killed && now >= r->drain_deadline) {
+    log_error("drain", "%d process%s survived SIGKILL; exiting anyway", left, left == 1 ? "" : "es");
+    finish_loop(r);
+  }
+}
+
+/* The main child is done: SIGTERM everything else, wait for it (bounded), then exit. */
+static void begin_drain(struct run *r, int code)
+{
+  int64_t now = now_ms(r), grace = r->cfg->stop_timeout_ms;
+  int left;
+
+  r->exit_code = code;
+  r->draining = 1;
+  left = drain_signal(SIGTERM, 0);
+  if(left <= 0) {
+    ev_break(r->loop, EVBREAK_ALL);
+    return;
+  }
+  if(r->sv.stop_requested_at && r->sv.want == SV_WANT_DOWN) {
+    /* one budget for the whole stop: what the main child left of it, at least 1 s */
+    grace = r->sv.stop_requested_at + r->cfg->stop_timeout_ms - now;
+    if(grace < 1000)
+      grace = r->cfg->stop_timeout_ms < 1000 ? r->cfg->stop_timeout_ms : 1000;
+  }
+  log_info("drain", "%d process%s left: SIGTERM, SIGKILL in %lldms", left, left == 1 ? "" : "es", (long long)grace);
+  r->drain_deadline = now + grace;
+  ev_timer_init(&r->drain_tick, drain_tick_cb, DRAIN_POLL_S, DRAIN_POLL_S);
+  r->drain_tick.data = r;
+  ev_timer_start(r->loop, &r->drain_tick);
+}
+
+/* ---- stage 2: the child -------------------------------------------------------------- */
+
+static void close_inherited(struct run *r)
+{
+  if(r->inherited_closed)
+    return;
+  for(int i = 0; i < r->ninherited; i++)
+    close(r->inherited[i]);
+  r->inherited_closed = 1;
+}
+
+static void do_spawn(struct run *r)
+{
+  struct spawn_req req = {
+    .argv = r->spec->argv,
+    .envp = r->spec->child_env,
+    .cwd_fd = r->cwd_fd,
+    .tty_fd = r->tty_fd,
+    .notify_src = -1,
+    .drop = r->spec->drop,
+    .uid = r->spec->uid,
+    .gid = r->spec->gid,
+  };
+  gid_t groups[1] = { r->spec->gid };
+  pid_t pid;
+
+  req.groups = groups;
+  req.ngroups = 1;
+  pid = spawn_child(&req);
+  if(pid < 0) {
+    log_error("spawn", "%s: fork: %s", r->spec->argv[0], strerror(errno));
+    step(r, SV_EV_SPAWN_FAILED, errno, 0, 0);
+    return;
+  }
+  /* the child has the caller's fds now; a supervisor that will respawn keeps them for the
+   * next incarnation, a tini-style run closes them */
+  if(r->cfg->policy == POLICY_NEVER)
+    close_inherited(r);
+  step(r, SV_EV_SPAWNED, 0, pid, 0);
+}
+
+static void kill_child(struct run *r, int sig, int group)
+{
+  pid_t pid = r->sv.pid;
+  char name[16];
+  if(pid <= 0)
+    return;
+  log_debug("signal", "%s to %s %d", sig_name(sig, name, sizeof(name)), group ? "group" : "pid", (int)pid);
+  if(group) {
+    if(kill(-pid, sig) < 0)
+      kill(pid, sig);
+  }
+  else
+    kill(pid, sig);
+  if(sig != SIGKILL && sig != SIGCONT && group)
+    kill(-pid, SIGCONT);
+}
+
+static void sv_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  struct run *r = w->data;
+  ev_now_update(loop);
+  step(r, SV_EV_TIMER, 0, 0, 0);
+}
+
+static void apply(struct run *r, struct sv_actions a)
+{
+  if(a.flags & SV_ACT_KILL)
+    kill_child(r, a.signal, a.group);
+  if(a.flags & SV_ACT_TIMER_STOP)
+    ev_timer_stop(r->loop, &r->sv_timer);
+  if(a.flags & SV_ACT_SPAWN)
+    do_spawn(r);
+  if(a.flags & SV_ACT_TIMER) {
+    double in = (double)(a.timer_at - now_ms(r)) / 1000.0;
+    ev_timer_stop(r->loop, &r->sv_timer);
+    ev_timer_set(&r->sv_timer, in > 0 ? in : 0, 0);
+    ev_timer_start(r->loop, &r->sv_timer);
+  }
+  if(a.flags & SV_ACT_EXIT)
+    begin_drain(r, a.exit_code);
+}
+
+static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
+{
+  struct run *r = w->data;
+  if(w->rpid == r->sv.pid && r->sv.pid > 0) {
+    ev_now_update(loop);
+    step(r, SV_EV_EXITED, 0, w->rpid, w->rstatus);
+    return;
+  }
+  r->reaped++;
+  if(r->spec->opts && r->spec->opts->warn_reaped)
+    log_warn("reap", "reaped orphan pid %d", (int)w->rpid);
+  else
+    log_debug("reap", "reaped pid %d", (int)w->rpid);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+  struct run *r = w->data;
+  char name[16];
+
+  ev_now_update(loop);
+  if(sig_is_stop(w->signum)) {
+    if(!r->draining) {
+      log_info("signal", "%s: stopping", sig_name(w->signum, name, sizeof(name)));
+      step(r, SV_EV_STOP, w->signum, 0, 0);
+    }
+    return;
+  }
+  if(r->sv.pid > 0)
+    kill_child(r, w->signum, r->sv.group);
+  else
+    log_debug("signal", "%s: no child to forward it to", sig_name(w->signum, name, sizeof(name)));
+}
+
+/* ---- stage 1 ------------------------------------------------------------------------- */
+
+/* Inherited descriptors >= 3, recorded before pinit opens anything of its own. */
+static void record_inherited(struct run *r)
+{
+  DIR *d = opendir("/proc/self/fd");
+  struct dirent *de;
+  if(!d) {
+    for(int fd = 3; fd < 1024 && r->ninherited < INHERITED_MAX; fd++)
+      if(fcntl(fd, F_GETFD) >= 0)
+        r->inherited[r->ninherited++] = fd;
+    return;
+  }
+  while((de = readdir(d)) && r->ninherited < INHERITED_MAX) {
+    int fd = atoi(de->d_name);
+    if(de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd >= 3 && fd != dirfd(d))
+      r->inherited[r->ninherited++] = fd;
+  }
+  closedir(d);
+}
+
+static void setup_process(struct run *r)
+{
+  const struct run_opts *o = r->spec->opts;
+
+  if(getpid() != 1) {
+    if(prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+      log_warn("reap", "not PID 1 and cannot register as child subreaper (%s): orphans will not be reaped",
+               strerror(errno));
+  }
+  if(o && o->pdeath_signal) {
+    if(prctl(PR_SET_PDEATHSIG, o->pdeath_signal) < 0)
+      log_warn("pdeath", "cannot set the parent-death signal: %s", strerror(errno));
+  }
+}
+
+int run_with_config(const struct run_spec *spec, struct config *cfg)
+{
+  static struct run run; /* one per process; static keeps PID 1's stack small */
+  struct run *r = &run;
+  int64_t t0;
+
+  memset(r, 0, sizeof(*r));
+  r->spec = spec;
+  r->cfg = cfg;
+  if(spec->opts)
+    r->remap = spec->opts->remap;
+  record_inherited(r);
+  setup_process(r);
+
+  r->cwd_fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  r->tty_fd = isatty(STDIN_FILENO) ? STDIN_FILENO : -1;
+  if(chdir("/") < 0)
+    log_debug("run", "chdir /: %s", strerror(errno));
+
+  r->loop = ev_default_loop(EVFLAG_NOENV | EVFLAG_SIGNALFD);
+  if(!r->loop) {
+    log_error("run", "cannot create the event loop");
+    return 1;
+  }
+  for(int s = 1; s < NSIG; s++) {
+    if(!sig_forwardable(s))
+      continue;
+    ev_signal_init(&r->sig_w[s], signal_cb, s);
+    r->sig_w[s].data = r;
+    ev_signal_start(r->loop, &r->sig_w[s]);
+  }
+  ev_child_init(&r->child_w, child_cb, 0, 0);
+  r->child_w.data = r;
+  ev_child_start(r->loop, &r->child_w);
+  ev_timer_init(&r->sv_timer, sv_timer_cb, 0, 0);
+  r->sv_timer.data = r;
+
+  sv_init(&r->sv, spec->name, cfg, &r->remap);
+  ev_now_update(r->loop);
+  t0 = now_ms(r);
+  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));
+  if(!r->draining || ev_is_active(&r->drain_tick))
+    ev_run(r->loop, 0);
+  return r->exit_code;
+}
+
+int run_supervise(const struct run_spec *spec, char **envp)
+{
+  static struct config cfg;
+  struct config_error err;
+  const struct run_opts *o = spec->opts;
+  enum log_level lvl;
+
+  if(config_load_secret_files(&err) || config_load(&cfg, spec->role_defaults, envp, &err)) {
+    log_error("config", "%s", err.msg);
+    return 78;
+  }
+  if(o) {
+    cfg.group |= o->group;
+    cfg.subreaper |= o->subreaper;
+    cfg.verbosity += o->verbosity;
+  }
+  lvl = cfg.log_level_set ? cfg.log_level : cfg.policy != POLICY_NEVER ? LOG_INFO : LOG_WARN;
+  if(cfg.verbosity && !cfg.log_level_set)
+    lvl = (enum log_level)(LOG_WARN + cfg.verbosity > LOG_DEBUG ? LOG_DEBUG : LOG_WARN + cfg.verbosity);
+  log_setup(lvl, cfg.log_format);
+  return run_with_config(spec, &cfg);
+}

@@ -1,0 +1,384 @@
+/* supervise.c - the main child's state machine.  See include/pinit/supervise.h. */
+#include "pinit/supervise.h"
+#include "pinit/backoff.h"
+#include "pinit/duration.h"
+#include "pinit/log.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+static const char *const state_names[] = { "IDLE", "WAITING", "STARTING", "UP", "STOPPING", "BACKOFF", "DONE", "FAILED" };
+static const char *const reason_names[] = { "none", "exit", "signal", "health", "manual" };
+
+const char *sv_state_name(enum sv_state s)
+{
+  return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+}
+
+const char *sv_reason_name(enum sv_reason r)
+{
+  return (unsigned)r < sizeof(reason_names) / sizeof(reason_names[0]) ? reason_names[r] : "?";
+}
+
+void sv_init(struct sv *sv, const char *name, const struct config *cfg, const struct exit_remap *remap)
+{
+  memset(sv, 0, sizeof(*sv));
+  sv->name = name;
+  sv->policy = cfg->policy;
+  sv->delay_min_ms = cfg->delay_min_ms;
+  sv->delay_max_ms = cfg->delay_max_ms;
+  sv->reset_after_ms = cfg->reset_after_ms;
+  sv->window_ms = cfg->window_ms;
+  sv->stop_timeout_ms = cfg->stop_timeout_ms;
+  sv->max_restarts = cfg->max_restarts;
+  sv->on_give_up = cfg->on_give_up;
+  sv->stop_signal = cfg->stop_signal;
+  sv->group = cfg->group;
+  sv->has_waits = cfg->wait_targets[0] != '\0';
+  sv->has_liveness = cfg->liveness.target[0] != '\0';
+  sv->has_readiness = cfg->readiness.target[0] != '\0' || cfg->notify_fd > 0 || cfg->notify_socket;
+  sv->live_threshold = cfg->liveness.failure_threshold;
+  sv->ready_threshold = cfg->readiness.failure_threshold;
+  sv->live_start_period_ms = cfg->liveness.start_period_ms;
+  sv->ready_start_period_ms = cfg->readiness.start_period_ms;
+  sv->remap = remap;
+  sv->state = SV_IDLE;
+  sv->want = SV_WANT_UP;
+}
+
+int sv_running(const struct sv *sv)
+{
+  return sv->state == SV_STARTING || sv->state == SV_UP || sv->state == SV_STOPPING;
+}
+
+int sv_live(const struct sv *sv)
+{
+  return (sv->state == SV_STARTING || sv->state == SV_UP) && sv->pid > 0 &&
+         (!sv->has_liveness || sv->live_fail < sv->live_threshold);
+}
+
+int sv_is_ready(const struct sv *sv)
+{
+  return sv_live(sv) && sv->state == SV_UP;
+}
+
+/* The one place that changes state; logs the transition once. */
+static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
+{
+  char detail[200] = "";
+  if(fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+  }
+  log_info(sv->name, "%s -> %s%s%s", sv_state_name(sv->state), sv_state_name(to), detail[0] ? " " : "", detail);
+  sv->state = to;
+}
+
+static void arm(struct sv *sv, struct sv_actions *a, int64_t at)
+{
+  sv->timer_at = at;
+  a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER_STOP) | SV_ACT_TIMER;
+  a->timer_at = at;
+}
+
+static void disarm(struct sv *sv, struct sv_actions *a)
+{
+  if(sv->timer_at) {
+    sv->timer_at = 0;
+    a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER) | SV_ACT_TIMER_STOP;
+  }
+}
+
+static void finish(struct sv *sv, struct sv_actions *a, int code, const char *why)
+{
+  disarm(sv, a);
+  sv->exit_code = code;
+  transition(sv, SV_DONE, "(%s), exit code %d", why, code);
+  a->flags |= SV_ACT_EXIT;
+  a->exit_code = code;
+}
+
+static void spawn(struct sv *sv, struct sv_actions *a, int64_t now)
+{
+  disarm(sv, a);
+  a->flags |= SV_ACT_SPAWN;
+  if(sv->have_exit || sv->last_spawn_at) {
+    sv->restarts++;
+    sv->restarts_by[sv->last_reason]++;
+    sv->restart_times[sv->restart_ring++ % RESTART_LIMIT_MAX] = now;
+  }
+  sv->last_spawn_at = now;
+}
+
+static void begin_stop(struct sv *sv, struct sv_actions *a, int64_t now, int sig, enum sv_reason why, int group)
+{
+  a->flags |= SV_ACT_KILL | SV_ACT_PROBES_STOP;
+  a->signal = sig;
+  a->group = group;
+  sv->stop_reason = why;
+  sv->stop_requested_at = now;
+  arm(sv, a, now + sv->stop_timeout_ms);
+}
+
+/* Number of restarts that count against max_restarts now. */
+static unsigned recent_restarts(const struct sv *sv, int64_t now)
+{
+  unsigned n = 0, have = sv->restart_ring < RESTART_LIMIT_MAX ? sv->restart_ring : RESTART_LIMIT_MAX;
+  if(!sv->window_ms)
+    return sv->restarts;
+  for(unsigned i = 0; i < have; i++)
+    if(now - sv->restart_times[i] <= sv->window_ms)
+      n++;
+  return n;
+}
+
+/* The child is gone and want is up: back off, give up, or finish per policy. */
+static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, const char *what)
+{
+  int code = exit_code_from_status(sv->last_status, sv->remap);
+  int64_t delay;
+  char d[32];
+
+  if(sv->last_reason != SV_R_MANUAL && sv->last_reason != SV_R_HEALTH) {
+    if(sv->policy == POLICY_NEVER || (sv->policy == POLICY_ON_FAILURE && code == 0)) {
+      finish(sv, a, code, what);
+      return;
+    }
+  }
+  else if(sv->policy == POLICY_NEVER) {
+    finish(sv, a, code, what);
+    return;
+  }
+  if(sv->max_restarts > 0 && recent_restarts(sv, now) >= (unsigned)sv->max_restarts) {
+    if(sv->on_give_up == GIVE_UP_EXIT) {
+      log_error(sv->name, "giving up after %u restarts", recent_restarts(sv, now));
+      finish(sv, a, code, what);
+    }
+    else {
+      disarm(sv, a);
+      transition(sv, SV_FAILED, "(%s), gave up after %u restarts; staying for inspection", what, recent_restarts(sv, now));
+    }
+    return;
+  }
+  if(sv->last_reason == SV_R_MANUAL) {
+    delay = backoff_delay(1, 0, 0, 0, now - sv->last_spawn_at);
+  }
+  else {
+    if(sv->up_at && now - sv->up_at >= sv->reset_after_ms)
+      sv->failures = 0;
+    sv->failures++;
+    delay = backoff_delay(sv->failures, sv->delay_min_ms, sv->delay_max_ms, sv->rand01 ? sv->rand01() : 0,
+                          now - sv->last_spawn_at);
+  }
+  sv->last_backoff_ms = delay;
+  transition(sv, SV_BACKOFF, "(%s), restart in %s", what, duration_format(delay, d, sizeof(d)));
+  arm(sv, a, now + delay);
+}
+
+static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, int64_t now)
+{
+  char what[64];
+  int was_stopping = sv->state == SV_STOPPING;
+
+  sv->pid = 0;
+  sv->have_exit = 1;
+  sv->last_status = ev->status;
+  sv->exited_at = now;
+  sv->healthy = sv->ready = 0;
+  exit_describe(ev->status, what, sizeof(what));
+  if(was_stopping && sv->stop_reason != SV_R_NONE)
+    sv->last_reason = sv->stop_reason;
+  else
+    sv->last_reason = WIFSIGNALED(ev->status) ? SV_R_SIGNAL : SV_R_EXIT;
+  sv->stop_reason = SV_R_NONE;
+  a->flags |= SV_ACT_PROBES_STOP;
+  if(sv->want == SV_WANT_DOWN) {
+    finish(sv, a, exit_code_from_status(ev->status, sv->remap), what);
+    return;
+  }
+  disarm(sv, a);
+  after_failure(sv, a, now, what);
+}
+
+struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
+{
+  struct sv_actions a = { 0 };
+
+  switch(ev->type) {
+  case SV_EV_START:
+    if(sv->state != SV_IDLE)
+      break;
+    if(sv->has_waits) {
+      transition(sv, SV_WAITING, NULL);
+      a.flags |= SV_ACT_WAIT;
+    }
+    else
+      spawn(sv, &a, now);
+    break;
+
+  case SV_EV_WAIT_DONE:
+    if(sv->state != SV_WAITING)
+      break;
+    if(ev->arg)
+      spawn(sv, &a, now);
+    else {
+      sv->exit_code = 69;
+      transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
+      a.flags |= SV_ACT_EXIT;
+      a.exit_code = 69;
+    }
+    break;
+
+  case SV_EV_SPAWNED:
+    sv->pid = ev->pid;
+    sv->spawned_at = now;
+    sv->live_fail = sv->ready_fail = 0;
+    sv->healthy = 1;
+    sv->healthy_since = now;
+    sv->up_at = 0;
+    a.flags |= SV_ACT_PROBES_START;
+    if(sv->has_readiness)
+      transition(sv, SV_STARTING, "(pid %d)", (int)ev->pid);
+    else {
+      sv->up_at = now;
+      sv->ready = 1;
+      sv->ready_since = now;
+      transition(sv, SV_UP, "(pid %d)", (int)ev->pid);
+    }
+    if(sv->want == SV_WANT_DOWN) /* a stop came while spawning */
+      begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_NONE, sv->group);
+    break;
+
+  case SV_EV_SPAWN_FAILED:
+    sv->have_exit = 1;
+    sv->last_status = 1 << 8; /* as if it exited 1 */
+    sv->last_reason = SV_R_EXIT;
+    if(sv->want == SV_WANT_DOWN)
+      finish(sv, &a, 1, "spawn failed");
+    else
+      after_failure(sv, &a, now, "spawn failed");
+    break;
+
+  case SV_EV_EXITED:
+    if(!sv_running(sv) || ev->pid != sv->pid)
+      break;
+    on_exit_event(sv, &a, ev, now);
+    break;
+
+  case SV_EV_LIVENESS:
+    if(sv->state != SV_STARTING && sv->state != SV_UP)
+      break;
+    if(ev->arg) {
+      sv->live_ok_total++;
+      sv->live_fail = 0;
+      if(!sv->healthy) {
+        sv->healthy = 1;
+        sv->healthy_since = now;
+      }
+      break;
+    }
+    sv->live_fail_total++;
+    if(now - sv->spawned_at < sv->live_start_period_ms)
+      break; /* failures in the start period do not count */
+    if(++sv->live_fail < sv->live_threshold)
+      break;
+    sv->healthy = 0;
+    log_warn(sv->name, "liveness failed %d times in a row: restarting pid %d", sv->live_fail, (int)sv->pid);
+    begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_HEALTH, 1);
+    transition(sv, SV_STOPPING, "(liveness)");
+    break;
+
+  case SV_EV_READINESS:
+  case SV_EV_READY:
+    if(sv->state != SV_STARTING && sv->state != SV_UP)
+      break;
+    if(ev->type == SV_EV_READY || ev->arg) {
+      sv->ready_fail = 0;
+      if(!sv->ready) {
+        sv->ready = 1;
+        sv->ready_since = now;
+      }
+      if(sv->state == SV_STARTING) {
+        sv->up_at = now;
+        transition(sv, SV_UP, "(ready)");
+      }
+    }
+    else if(now - sv->spawned_at >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
+      sv->ready = 0;
+    }
+    break;
+
+  case SV_EV_TIMER:
+    if(!sv->timer_at || now < sv->timer_at)
+      break;
+    sv->timer_at = 0;
+    if(sv->state == SV_BACKOFF) {
+      spawn(sv, &a, now);
+    }
+    else if(sv->state == SV_STOPPING && sv->pid > 0) {
+      log_warn(sv->name, "pid %d still running %lldms after the stop signal: SIGKILL", (int)sv->pid,
+               (long long)sv->stop_timeout_ms);
+      a.flags |= SV_ACT_KILL;
+      a.signal = SIGKILL;
+      a.group = 1;
+    }
+    break;
+
+  case SV_EV_STOP: {
+    /* stop.signal if configured, else the signal pinit received (SIGINT stays SIGINT) */
+    int sig = sv->stop_signal ? sv->stop_signal : ev->arg ? ev->arg : SIGTERM;
+    sv->want = SV_WANT_DOWN;
+    switch(sv->state) {
+    case SV_IDLE:
+    case SV_WAITING:
+    case SV_BACKOFF:
+    case SV_FAILED:
+      if(sv->state == SV_WAITING)
+        a.flags |= SV_ACT_WAIT_CANCEL;
+      finish(sv, &a, sv->have_exit ? exit_code_from_status(sv->last_status, sv->remap) : 128 + (ev->arg ? ev->arg : SIGTERM),
+             "stop requested");
+      break;
+    case SV_STARTING:
+    case SV_UP:
+      begin_stop(sv, &a, now, sig, SV_R_NONE, sv->group);
+      transition(sv, SV_STOPPING, "(stop requested)");
+      break;
+    case SV_STOPPING:
+      /* already stopping (a restart, or a second signal): pass the signal on, keep the deadline */
+      sv->stop_reason = SV_R_NONE;
+      a.flags |= SV_ACT_KILL;
+      a.signal = sig;
+      a.group = sv->group;
+      break;
+    case SV_DONE:
+      break;
+    }
+    break;
+  }
+
+  case SV_EV_RESTART:
+    if(sv->want == SV_WANT_DOWN)
+      break;
+    if(sv->state == SV_STARTING || sv->state == SV_UP) {
+      begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_MANUAL, 1);
+      transition(sv, SV_STOPPING, "(restart requested)");
+    }
+    else if(sv->state == SV_BACKOFF || sv->state == SV_FAILED) {
+      int64_t at = sv->last_spawn_at + BACKOFF_MIN_GAP_MS;
+      sv->failures = 0;
+      if(sv->state == SV_FAILED)
+        transition(sv, SV_BACKOFF, "(restart requested)");
+      if(at <= now)
+        spawn(sv, &a, now);
+      else
+        arm(sv, &a, at);
+    }
+    break;
+  }
+  return a;
+}
