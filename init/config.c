@@ -603,13 +603,13 @@ int config_load_secret_files(struct config_error *err)
       continue;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if(fd < 0) {
-      snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", names[i], path, strerror(errno));
+      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, strerror(errno));
       return -1;
     }
     n = read(fd, buf, sizeof(buf) - 1);
     close(fd);
     if(n < 0 || n == (ssize_t)sizeof(buf) - 1) {
-      snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
+      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
       return -1;
     }
     if(n > 0 && buf[n - 1] == '\n')

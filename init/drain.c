@@ -12,20 +12,43 @@
 
 #define DRAIN_MAX 32768
 
+/* Index of pid in all[0..n): binary search when the table is sorted by pid (as /proc
+ * lists it), a scan otherwise.  -1 if absent. */
+static int find_pid(const struct proc_entry *all, int n, int sorted, pid_t pid)
+{
+  int lo = 0, hi = n - 1;
+  if(!sorted) {
+    for(int i = 0; i < n; i++)
+      if(all[i].pid == pid)
+        return i;
+    return -1;
+  }
+  while(lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    if(all[mid].pid == pid)
+      return mid;
+    if(all[mid].pid < pid)
+      lo = mid + 1;
+    else
+      hi = mid - 1;
+  }
+  return -1;
+}
+
 int drain_select(const struct proc_entry *all, int n, pid_t root, pid_t *out, int cap)
 {
-  int count = 0;
+  int count = 0, sorted = 1;
+  for(int i = 1; i < n && sorted; i++)
+    sorted = all[i - 1].pid < all[i].pid;
   for(int i = 0; i < n; i++) {
     pid_t p = all[i].ppid;
     int hops = 0;
     if(all[i].pid == root || all[i].state == 'Z')
       continue;
-    /* climb the parent chain until root, init (0/1) or a loop guard */
+    /* climb the parent chain until root, init (0/1), an unknown pid or a loop guard */
     while(p != root && p > 1 && hops++ < n) {
-      int j;
-      for(j = 0; j < n && all[j].pid != p; j++)
-        ;
-      if(j == n)
+      int j = find_pid(all, n, sorted, p);
+      if(j < 0)
         break;
       p = all[j].ppid;
     }

@@ -1,9 +1,11 @@
 /* main.c - argv dispatch only.  Every path returns an exit code here; nothing below exits. */
 #include "pinit/config.h"
+#include "pinit/ctl.h"
 #include "pinit/log.h"
 #include "pinit/opts.h"
 #include "pinit/run.h"
 #include "pinit/signals.h"
+#include "pinit/wait_cmd.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -64,8 +66,20 @@ static int run_mode(int argc, char **argv)
   return run_supervise(&spec, environ);
 }
 
+static const struct {
+  const char *name;
+  int (*fn)(int argc, char **argv, char **envp);
+} commands[] = {
+  { "check", cmd_check }, { "status", cmd_status }, { "restart", cmd_restart },
+  { "stop", cmd_stop },   { "wait", cmd_wait },
+};
+
 int main(int argc, char **argv)
 {
+  /* client commands first: they must stay cheap (pinit check runs every few seconds) */
+  for(size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
+    if(!strcmp(argv[1], commands[i].name))
+      return commands[i].fn(argc - 1, argv + 1, environ);
   signals_save();
   if(argc >= 2 && !strcmp(argv[1], "config"))
     return cmd_config();

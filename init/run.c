@@ -1,13 +1,16 @@
 /* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
  * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
 #include "pinit/run.h"
+#include "pinit/control.h"
 #include "pinit/drain.h"
 #include "pinit/duration.h"
 #include "pinit/log.h"
 #include "pinit/sig.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
+#include "pinit/status.h"
 #include "pinit/supervise.h"
+#include "pinit/wait.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -46,6 +51,31 @@ struct run {
   ev_timer drain_tick;
 
   uint64_t reaped;
+
+  /* dependency waits */
+  struct waiter waiter;
+  struct probe_target wait_targets[WAIT_MAX_TARGETS];
+  size_t nwait;
+  int waiting;
+
+  /* liveness and readiness */
+  struct health {
+    struct run *r;
+    const struct probe_conf *conf;
+    enum sv_event_type event;
+    const char *what;
+    struct probe probe;
+    ev_timer tick;
+    int configured;
+    int last_ok;
+  } live, ready;
+
+  /* readiness from the child: a notify pipe, or a NOTIFY_SOCKET datagram socket */
+  int notify_rd, notify_wr, notify_sock;
+  ev_io notify_w;
+  char message[128];
+
+  struct ctl_server ctl;
 };
 
 static int64_t now_ms(struct run *r)
@@ -139,7 +169,8 @@ static void do_spawn(struct run *r)
     .envp = r->spec->child_env,
     .cwd_fd = r->cwd_fd,
     .tty_fd = r->tty_fd,
-    .notify_src = -1,
+    .notify_src = r->notify_wr,
+    .notify_fd = r->cfg->notify_fd,
     .drop = r->spec->drop,
     .uid = r->spec->uid,
     .gid = r->spec->gid,
@@ -186,19 +217,250 @@ static void sv_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
   step(r, SV_EV_TIMER, 0, 0, 0);
 }
 
+
+/* ---- probes ------------------------------------------------------------------------- */
+
+static void health_done(struct probe *p, int ok, const char *reason, void *arg)
+{
+  struct health *h = arg;
+  struct run *r = h->r;
+  ev_now_update(r->loop);
+  if(!ok)
+    log_warn(h->what, "%s: %s (%d in a row)", p->target.name, reason,
+             (h->event == SV_EV_LIVENESS ? r->sv.live_fail : r->sv.ready_fail) + 1);
+  else if(!h->last_ok)
+    log_info(h->what, "%s: %s", p->target.name, reason);
+  h->last_ok = ok;
+  step(r, h->event, ok, 0, 0);
+}
+
+static void health_tick(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  struct health *h = w->data;
+  if(probe_running(&h->probe))
+    return; /* the previous attempt is still within its timeout */
+  if(probe_start(&h->probe, loop, h->conf->timeout_ms, health_done, h) < 0)
+    log_error(h->what, "%s: cannot start probe: %s", h->probe.target.name, strerror(errno));
+}
+
+static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum sv_event_type ev,
+                        const char *what)
+{
+  struct probe_target t;
+  struct probe_error err;
+  h->r = r;
+  h->conf = conf;
+  h->event = ev;
+  h->what = what;
+  h->last_ok = 0;
+  h->configured = conf->target[0] && probe_parse(conf->target, &t, &err) == 0;
+  if(h->configured)
+    probe_init(&h->probe, &t);
+  ev_init(&h->tick, health_tick);
+  h->tick.data = h;
+}
+
+static void health_start(struct run *r, struct health *h)
+{
+  double first;
+  if(!h->configured)
+    return;
+  /* readiness is looked at after 1 s, liveness after one interval, then every interval */
+  first = (double)h->conf->interval_ms / 1000.0;
+  if(h->event == SV_EV_READINESS && first > 1.0)
+    first = 1.0;
+  h->last_ok = 1;
+  ev_timer_set(&h->tick, first, (double)h->conf->interval_ms / 1000.0);
+  ev_timer_start(r->loop, &h->tick);
+}
+
+static void health_stop(struct run *r, struct health *h)
+{
+  if(!h->configured)
+    return;
+  ev_timer_stop(r->loop, &h->tick);
+  probe_cancel(&h->probe);
+}
+
+/* ---- dependency waits --------------------------------------------------------------- */
+
+static void wait_done(struct waiter *w, int ok, void *arg)
+{
+  struct run *r = arg;
+  r->waiting = 0;
+  ev_now_update(r->loop);
+  step(r, SV_EV_WAIT_DONE, ok, 0, 0);
+}
+
+static void start_waits(struct run *r)
+{
+  struct wait_options o;
+  wait_options_default(&o);
+  o.timeout_ms = r->cfg->wait_timeout_ms;
+  o.interval_ms = r->cfg->wait_interval_ms;
+  if(wait_init(&r->waiter, r->wait_targets, r->nwait, &o) < 0 || wait_start(&r->waiter, r->loop, wait_done, r) < 0) {
+    log_error("wait", "cannot start: %s", strerror(errno));
+    step(r, SV_EV_WAIT_DONE, 0, 0, 0);
+    return;
+  }
+  r->waiting = 1;
+}
+
+/* ---- readiness notification from the child ------------------------------------------ */
+
+static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+  struct run *r = w->data;
+  char buf[512];
+  ssize_t n = recv(w->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+  int ready = 0;
+
+  if(n < 0 && errno == ENOTSOCK)
+    n = read(w->fd, buf, sizeof(buf) - 1);
+  if(n <= 0)
+    return;
+  buf[n] = '\0';
+  if(w->fd == r->notify_rd) {
+    ready = memchr(buf, '\n', (size_t)n) != NULL; /* s6 style: any line means ready */
+  }
+  else {
+    /* systemd style: newline-separated VAR=value assignments */
+    for(char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+      if(!strcmp(line, "READY=1"))
+        ready = 1;
+      else if(!strncmp(line, "STATUS=", 7))
+        snprintf(r->message, sizeof(r->message), "%s", line + 7);
+    }
+  }
+  if(ready) {
+    ev_now_update(loop);
+    log_info("notify", "%s says it is ready", r->sv.name);
+    step(r, SV_EV_READY, 1, 0, 0);
+  }
+}
+
+static void setup_notify(struct run *r)
+{
+  r->notify_rd = r->notify_wr = r->notify_sock = -1;
+  if(r->cfg->notify_fd > 0) {
+    int p[2];
+    if(pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+      log_error("notify", "pipe: %s", strerror(errno));
+      return;
+    }
+    r->notify_rd = p[0];
+    r->notify_wr = p[1];
+    ev_io_init(&r->notify_w, notify_cb, r->notify_rd, EV_READ);
+  }
+  else if(r->cfg->notify_socket) {
+    struct sockaddr_un sa;
+    char name[64];
+    int len;
+    snprintf(name, sizeof(name), "@pinit-notify-%d-%d", (int)getpid(), (int)getppid());
+    len = ctl_address(name, &sa);
+    r->notify_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if(r->notify_sock < 0 || bind(r->notify_sock, (struct sockaddr *)&sa, (socklen_t)len) < 0) {
+      log_error("notify", "NOTIFY_SOCKET %s: %s", name, strerror(errno));
+      return;
+    }
+    setenv("NOTIFY_SOCKET", name, 1);
+    ev_io_init(&r->notify_w, notify_cb, r->notify_sock, EV_READ);
+  }
+  else
+    return;
+  r->notify_w.data = r;
+  ev_io_start(r->loop, &r->notify_w);
+}
+
+/* ---- the control socket ------------------------------------------------------------- */
+
+static void fill_view(struct run *r, struct status_view *v, char *deps, size_t cap)
+{
+  v->sv = &r->sv;
+  ev_now_update(r->loop);
+  v->now = now_ms(r);
+  v->reaped = r->reaped;
+  v->message = r->message;
+  if(!r->nwait)
+    snprintf(deps, cap, "none");
+  else if(r->waiting) {
+    size_t len = (size_t)snprintf(deps, cap, "waiting: ");
+    wait_missing(&r->waiter, deps + len, cap - len);
+  }
+  else
+    snprintf(deps, cap, r->sv.state == SV_WAITING ? "pending" : "ok");
+  v->deps = deps;
+}
+
+static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text, size_t cap)
+{
+  struct run *r = arg;
+  struct status_view v;
+  char deps[512];
+
+  fill_view(r, &v, deps, sizeof(deps));
+  switch(verb) {
+  case CTL_LIVE:
+    return status_check_live(&v, text, cap);
+  case CTL_READY:
+    return status_check_ready(&v, text, cap);
+  case CTL_STATUS:
+    status_line(&v, text, cap);
+    return sv_running(&r->sv) ? 0 : 3;
+  case CTL_STATUS_JSON:
+    status_json(&v, text, cap);
+    return sv_running(&r->sv) ? 0 : 3;
+  case CTL_RESTART:
+  case CTL_STOP:
+    if(peer != 0 && peer != getuid()) {
+      snprintf(text, cap, "refused: uid %d may not %s (only root or uid %d)", (int)peer,
+               verb == CTL_STOP ? "stop" : "restart", (int)getuid());
+      log_warn("control", "%s", text);
+      return 77;
+    }
+    log_info("control", "%s requested by uid %d", verb == CTL_STOP ? "stop" : "restart", (int)peer);
+    if(verb == CTL_STOP) {
+      snprintf(text, cap, "stopping %s", r->sv.name);
+      if(!r->draining)
+        step(r, SV_EV_STOP, 0, 0, 0);
+    }
+    else {
+      snprintf(text, cap, r->sv.want == SV_WANT_DOWN ? "not restarting %s: it is being stopped" : "restarting %s",
+               r->sv.name);
+      step(r, SV_EV_RESTART, 0, 0, 0);
+    }
+    return 0;
+  }
+  return 64;
+}
+
 static void apply(struct run *r, struct sv_actions a)
 {
+  if(a.flags & SV_ACT_WAIT_CANCEL) {
+    wait_cancel(&r->waiter);
+    r->waiting = 0;
+  }
+  if(a.flags & SV_ACT_PROBES_STOP) {
+    health_stop(r, &r->live);
+    health_stop(r, &r->ready);
+  }
   if(a.flags & SV_ACT_KILL)
     kill_child(r, a.signal, a.group);
   if(a.flags & SV_ACT_TIMER_STOP)
     ev_timer_stop(r->loop, &r->sv_timer);
   if(a.flags & SV_ACT_SPAWN)
     do_spawn(r);
+  if(a.flags & SV_ACT_WAIT)
+    start_waits(r);
   if(a.flags & SV_ACT_TIMER) {
     double in = (double)(a.timer_at - now_ms(r)) / 1000.0;
     ev_timer_stop(r->loop, &r->sv_timer);
     ev_timer_set(&r->sv_timer, in > 0 ? in : 0, 0);
     ev_timer_start(r->loop, &r->sv_timer);
+  }
+  if(a.flags & SV_ACT_PROBES_START) {
+    health_start(r, &r->live);
+    health_start(r, &r->ready);
   }
   if(a.flags & SV_ACT_EXIT)
     begin_drain(r, a.exit_code);
@@ -293,6 +555,11 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   if(chdir("/") < 0)
     log_debug("run", "chdir /: %s", strerror(errno));
 
+  /* libcurl's global init before any thread exists; then the loop.  Signals arrive
+   * through a signalfd: blocked, so no disposition changes and no handler runs on a
+   * resolver thread (threads created later inherit the blocked mask). */
+  if(probe_global_init() < 0)
+    return 1;
   r->loop = ev_default_loop(EVFLAG_NOENV | EVFLAG_SIGNALFD);
   if(!r->loop) {
     log_error("run", "cannot create the event loop");
@@ -312,6 +579,21 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   r->sv_timer.data = r;
 
   sv_init(&r->sv, spec->name, cfg, &r->remap);
+  health_init(r, &r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness");
+  health_init(r, &r->ready, &cfg->readiness, SV_EV_READINESS, "readiness");
+  if(cfg->wait_targets[0]) {
+    struct probe_error perr;
+    int n = wait_list_parse(cfg->wait_targets, r->wait_targets, WAIT_MAX_TARGETS, &perr);
+    if(n < 0) {
+      log_error("config", "wait.targets: %s", perr.msg);
+      return 78;
+    }
+    r->nwait = (size_t)n;
+  }
+  setup_notify(r);
+  if(ctl_server_start(&r->ctl, r->loop, cfg->control_socket, control_handler, r) < 0)
+    log_warn("control", "cannot listen on %s: %s (pinit check/status will not reach this supervisor)",
+             cfg->control_socket, strerror(errno));
   ev_now_update(r->loop);
   t0 = now_ms(r);
   apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));

@@ -1,0 +1,82 @@
+/* control.h - the control socket: protocol, server on the libev loop.
+ *
+ * Protocol PINIT/1 (docs/internals/control.md): a unix stream socket, abstract "@name" by
+ * default (reachable from `docker exec` even on a read-only root filesystem) or a path.
+ * The client sends ONE request line, at most CTL_REQUEST_MAX bytes including '\n':
+ *     PINIT/1 <verb>\n        verb: live | ready | status | status-json | restart | stop
+ * and the server answers ONE line, at most CTL_REPLY_MAX bytes, then closes:
+ *     PINIT/1 <code> <text>\n
+ * where <code> is the exit code the client should exit with (check: 0/1; status: 0/3;
+ * restart/stop: 0, or 77 refused) and <text> is what it prints.  Anything else gets
+ * "PINIT/1 64 <reason>".  Mutating verbs (restart, stop) are accepted only from uid 0 or
+ * pinit's own uid, checked with SO_PEERCRED.
+ *
+ * The server never blocks and never grows: at most CTL_CONN_MAX connections at once (more
+ * are accepted and closed at once), each with a fixed buffer and a CTL_CLIENT_TIMEOUT
+ * deadline; replies are written with MSG_DONTWAIT (a client that does not read loses its
+ * reply).  No allocation after ctl_server_start(). */
+#ifndef PINIT_CONTROL_H
+#define PINIT_CONTROL_H
+
+#include <ev.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CTL_PROTO "PINIT/1"
+#define CTL_REQUEST_MAX 64
+#define CTL_REPLY_MAX 2048
+#define CTL_CONN_MAX 64
+#define CTL_CLIENT_TIMEOUT 2.0
+
+enum ctl_verb { CTL_LIVE, CTL_READY, CTL_STATUS, CTL_STATUS_JSON, CTL_RESTART, CTL_STOP };
+
+/* Pure: parse one request.  `buf` holds `len` bytes (not NUL-terminated), which must end
+ * with '\n'.  Returns 0 and sets *verb, or -1 with `why` (a static string). */
+int ctl_parse_request(const char *buf, size_t len, enum ctl_verb *verb, const char **why);
+
+/* Pure: parse a reply line "PINIT/1 <code> <text>\n".  Returns the code (0..255) and points
+ * *text at the text (NUL-terminated in place, newline removed), or -1 if malformed. */
+int ctl_parse_reply(char *buf, size_t len, const char **text);
+
+/* Fill a sockaddr_un for `name` ("@abstract" or "/path").  Returns the address length to
+ * pass to bind/connect, or -1 (name too long or empty). */
+struct sockaddr_un;
+int ctl_address(const char *name, struct sockaddr_un *sa);
+
+/* Answer one request: the server calls this with the peer's uid; it writes the reply line
+ * (without the "PINIT/1 <code> " prefix) to text and returns the code. */
+typedef int ctl_handler(void *arg, enum ctl_verb verb, uid_t peer_uid, char *text, size_t cap);
+
+struct ctl_conn {
+  int fd;
+  size_t len;
+  char buf[CTL_REQUEST_MAX];
+  ev_io io;
+  ev_timer timer;
+  struct ctl_server *server;
+};
+
+struct ctl_server {
+  struct ev_loop *loop;
+  int fd;
+  ev_io accept_w;
+  ctl_handler *handler;
+  void *arg;
+  struct ctl_conn conns[CTL_CONN_MAX];
+  unsigned long served, rejected;
+};
+
+/* Bind and listen on `name`; unlinks a stale path socket first.  Returns 0, or -1 with
+ * errno (EADDRINUSE: another supervisor has that name).  Never blocks. */
+int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg);
+
+/* Close the listener and every connection.  Never blocks. */
+void ctl_server_stop(struct ctl_server *s);
+
+/* Client side: send `verb` to the supervisor at `name` and wait for the reply, at most
+ * timeout_ms in all.  Returns the reply's code and copies its text to `text`; or -1 with
+ * `text` saying why no supervisor answered ("no supervisor at @pinit: connection
+ * refused").  Blocks up to timeout_ms (clients only, never the supervisor). */
+int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text, size_t cap);
+
+#endif

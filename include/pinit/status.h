@@ -1,0 +1,37 @@
+/* status.h - the words and JSON of `pinit status`, `pinit check` and the metrics, all
+ * formatted from one view of the supervisor's state so they never disagree.  Pure. */
+#ifndef PINIT_STATUS_H
+#define PINIT_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pinit/supervise.h"
+
+struct status_view {
+  const struct sv *sv;
+  int64_t now;          /* monotonic ms, the clock of sv's timestamps */
+  const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
+  uint64_t reaped;      /* orphans reaped */
+  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
+};
+
+/* One human line, e.g.
+ *   jobmanager: up (pid 42) 3605s, healthy 3590s, restarts 2 (last: signal 9, 1h ago), deps ok
+ * Returns the length written (truncated to cap-1). */
+size_t status_line(const struct status_view *v, char *buf, size_t cap);
+
+/* One JSON object on one line: name, state, want, pid, uptime_seconds, healthy, ready,
+ * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
+ * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message.
+ * Returns the length written (truncated to cap-1; cap >= 1024 always suffices). */
+size_t status_json(const struct status_view *v, char *buf, size_t cap);
+
+/* Short age: "42s", "5m", "3h", "2d". */
+const char *status_age(int64_t ms, char *buf, size_t cap);
+
+/* The check verdicts, with a one-line reason.  Return 0 healthy/ready, 1 not. */
+int status_check_live(const struct status_view *v, char *why, size_t cap);
+int status_check_ready(const struct status_view *v, char *why, size_t cap);
+
+#endif

@@ -1,0 +1,301 @@
+/* control.c - the control socket protocol, server and client.  See include/pinit/control.h. */
+#include "pinit/control.h"
+#include "pinit/log.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct { const char *word; enum ctl_verb verb; } verbs[] = {
+  { "live", CTL_LIVE }, { "ready", CTL_READY }, { "status", CTL_STATUS },
+  { "status-json", CTL_STATUS_JSON }, { "restart", CTL_RESTART }, { "stop", CTL_STOP },
+};
+
+int ctl_parse_request(const char *buf, size_t len, enum ctl_verb *verb, const char **why)
+{
+  static const char proto[] = CTL_PROTO " ";
+  size_t plen = sizeof(proto) - 1;
+  size_t wlen;
+
+  if(!len || buf[len - 1] != '\n')
+    return *why = "request must end with a newline", -1;
+  if(len < plen || memcmp(buf, proto, plen))
+    return *why = "unknown protocol (want " CTL_PROTO ")", -1;
+  wlen = len - plen - 1;
+  if(wlen && buf[plen + wlen - 1] == '\r')
+    wlen--;
+  for(size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+    if(strlen(verbs[i].word) == wlen && !memcmp(buf + plen, verbs[i].word, wlen)) {
+      *verb = verbs[i].verb;
+      return 0;
+    }
+  }
+  return *why = "unknown verb", -1;
+}
+
+int ctl_parse_reply(char *buf, size_t len, const char **text)
+{
+  static const char proto[] = CTL_PROTO " ";
+  size_t plen = sizeof(proto) - 1, i;
+  int code = 0;
+
+  if(len < plen + 2 || memcmp(buf, proto, plen) || buf[len - 1] != '\n')
+    return -1;
+  for(i = plen; i < len && buf[i] >= '0' && buf[i] <= '9' && i - plen < 3; i++)
+    code = code * 10 + (buf[i] - '0');
+  if(i == plen || code > 255 || (buf[i] != ' ' && buf[i] != '\n'))
+    return -1;
+  buf[len - 1] = '\0';
+  if(memchr(buf, '\0', len - 1))
+    return -1;
+  *text = buf[i] == ' ' ? buf + i + 1 : buf + i;
+  return code;
+}
+
+int ctl_address(const char *name, struct sockaddr_un *sa)
+{
+  size_t n = name ? strlen(name) : 0;
+  memset(sa, 0, sizeof(*sa));
+  sa->sun_family = AF_UNIX;
+  if(n < 2 || n >= sizeof(sa->sun_path))
+    return -1;
+  memcpy(sa->sun_path, name, n);
+  if(name[0] == '@') {
+    sa->sun_path[0] = '\0'; /* abstract: no trailing NUL, length is exact */
+    return (int)(offsetof(struct sockaddr_un, sun_path) + n);
+  }
+  return (int)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+}
+
+/* ---- server ---------------------------------------------------------------------------- */
+
+static void conn_close(struct ctl_conn *c)
+{
+  struct ev_loop *loop = c->server->loop;
+  ev_io_stop(loop, &c->io);
+  ev_timer_stop(loop, &c->timer);
+  close(c->fd);
+  c->fd = -1;
+}
+
+static void reply(struct ctl_conn *c, int code, const char *text)
+{
+  char line[CTL_REPLY_MAX];
+  int n = snprintf(line, sizeof(line), CTL_PROTO " %d %s\n", code, text);
+  if(n >= (int)sizeof(line)) {
+    n = (int)sizeof(line);
+    line[n - 1] = '\n';
+  }
+  /* one non-blocking send: the reply fits the socket buffer; a client that does not read
+   * simply loses it */
+  if(send(c->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    log_debug("control", "reply lost: %s", strerror(errno));
+  c->server->served++;
+  conn_close(c);
+}
+
+static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+  struct ctl_conn *c = w->data;
+  ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
+  char *nl;
+
+  if(n < 0 && (errno == EAGAIN || errno == EINTR))
+    return;
+  if(n <= 0) {
+    conn_close(c);
+    return;
+  }
+  c->len += (size_t)n;
+  nl = memchr(c->buf, '\n', c->len);
+  if(nl) {
+    enum ctl_verb verb;
+    const char *why;
+    char text[CTL_REPLY_MAX - 32];
+    struct ucred cred;
+    socklen_t clen = sizeof(cred);
+    int code;
+    if(ctl_parse_request(c->buf, (size_t)(nl - c->buf) + 1, &verb, &why)) {
+      reply(c, 64, why);
+      return;
+    }
+    if(getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+      reply(c, 64, "cannot identify the caller");
+      return;
+    }
+    code = c->server->handler(c->server->arg, verb, cred.uid, text, sizeof(text));
+    reply(c, code, text);
+    return;
+  }
+  if(c->len == sizeof(c->buf))
+    reply(c, 64, "request too long");
+}
+
+static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+  struct ctl_conn *c = w->data;
+  log_debug("control", "client sent no request within %.0fs: closed", CTL_CLIENT_TIMEOUT);
+  conn_close(c);
+}
+
+static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+  struct ctl_server *s = w->data;
+  for(int i = 0; i < 16; i++) {
+    int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    struct ctl_conn *c = NULL;
+    if(fd < 0)
+      return;
+    for(int j = 0; j < CTL_CONN_MAX && !c; j++)
+      if(s->conns[j].fd < 0)
+        c = &s->conns[j];
+    if(!c) {
+      static const char busy[] = CTL_PROTO " 1 supervisor busy: too many clients\n";
+      s->rejected++;
+      if(send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+        log_debug("control", "busy reply lost: %s", strerror(errno));
+      close(fd);
+      continue;
+    }
+    c->fd = fd;
+    c->len = 0;
+    ev_io_set(&c->io, fd, EV_READ);
+    ev_io_start(loop, &c->io);
+    ev_timer_set(&c->timer, CTL_CLIENT_TIMEOUT, 0);
+    ev_timer_start(loop, &c->timer);
+  }
+}
+
+int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg)
+{
+  struct sockaddr_un sa;
+  int len = ctl_address(name, &sa);
+
+  memset(s, 0, sizeof(*s));
+  s->fd = -1;
+  s->loop = loop;
+  s->handler = h;
+  s->arg = arg;
+  for(int i = 0; i < CTL_CONN_MAX; i++) {
+    struct ctl_conn *c = &s->conns[i];
+    c->fd = -1;
+    c->server = s;
+    ev_init(&c->io, conn_read_cb);
+    c->io.data = c;
+    ev_init(&c->timer, conn_timeout_cb);
+    c->timer.data = c;
+  }
+  if(len < 0) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  s->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if(s->fd < 0)
+    return -1;
+  if(name[0] == '/') {
+    struct sockaddr_un probe = sa;
+    int t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    /* a path left by a dead supervisor is removed; a live one keeps it */
+    if(t >= 0 && connect(t, (struct sockaddr *)&probe, (socklen_t)len) < 0 && errno == ECONNREFUSED)
+      unlink(name);
+    if(t >= 0)
+      close(t);
+  }
+  if(bind(s->fd, (struct sockaddr *)&sa, (socklen_t)len) < 0 || listen(s->fd, 128) < 0) {
+    int e = errno;
+    close(s->fd);
+    s->fd = -1;
+    errno = e;
+    return -1;
+  }
+  ev_io_init(&s->accept_w, accept_cb, s->fd, EV_READ);
+  s->accept_w.data = s;
+  ev_io_start(loop, &s->accept_w);
+  return 0;
+}
+
+void ctl_server_stop(struct ctl_server *s)
+{
+  if(s->fd < 0)
+    return;
+  ev_io_stop(s->loop, &s->accept_w);
+  close(s->fd);
+  s->fd = -1;
+  for(int i = 0; i < CTL_CONN_MAX; i++)
+    if(s->conns[i].fd >= 0)
+      conn_close(&s->conns[i]);
+}
+
+/* ---- client ---------------------------------------------------------------------------- */
+
+static long elapsed_ms(const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text, size_t cap)
+{
+  struct sockaddr_un sa;
+  struct timespec t0;
+  char req[CTL_REQUEST_MAX], buf[CTL_REPLY_MAX + 1];
+  size_t len = 0;
+  const char *rtext;
+  int fd, n, code;
+
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  if((n = ctl_address(name, &sa)) < 0) {
+    snprintf(text, cap, "control socket name %s: invalid", name);
+    return -1;
+  }
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if(fd < 0 || connect(fd, (struct sockaddr *)&sa, (socklen_t)n) < 0) {
+    snprintf(text, cap, "no supervisor at %s: %s", name, strerror(errno));
+    if(fd >= 0)
+      close(fd);
+    return -1;
+  }
+  n = snprintf(req, sizeof(req), CTL_PROTO " %s\n", verbs[verb].word);
+  if(send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+    snprintf(text, cap, "supervisor at %s: send: %s", name, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  for(;;) {
+    struct pollfd p = { fd, POLLIN, 0 };
+    long left = timeout_ms - elapsed_ms(&t0);
+    ssize_t r;
+    if(left <= 0 || poll(&p, 1, (int)left) == 0) {
+      snprintf(text, cap, "supervisor at %s did not answer within %dms", name, timeout_ms);
+      close(fd);
+      return -1;
+    }
+    r = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+    if(r < 0 && errno == EINTR)
+      continue;
+    if(r <= 0)
+      break;
+    len += (size_t)r;
+    if(memchr(buf, '\n', len) || len == sizeof(buf) - 1)
+      break;
+  }
+  close(fd);
+  {
+    char *nl = memchr(buf, '\n', len);
+    if(nl)
+      len = (size_t)(nl - buf) + 1;
+  }
+  if((code = ctl_parse_reply(buf, len, &rtext)) < 0) {
+    snprintf(text, cap, "supervisor at %s: malformed reply", name);
+    return -1;
+  }
+  snprintf(text, cap, "%s", rtext);
+  return code;
+}

@@ -1,0 +1,103 @@
+/* ctl.c - pinit check / status / restart / stop.  See include/pinit/ctl.h. */
+#include "pinit/ctl.h"
+#include "pinit/config.h"
+#include "pinit/control.h"
+#include "pinit/log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The socket name: PINIT_CONTROL_SOCKET, else the config file's, else @pinit. */
+static const char *socket_name(char **envp)
+{
+  static struct config cfg;
+  struct config_error err;
+  const char *v = config_env(envp, "PINIT_CONTROL_SOCKET");
+  if(v && *v)
+    return v;
+  if(config_load(&cfg, NULL, envp, &err) == 0)
+    return cfg.control_socket;
+  return "@pinit";
+}
+
+static void say(int fd, const char *text)
+{
+  char line[CTL_REPLY_MAX + 2];
+  int n = snprintf(line, sizeof(line), "%s\n", text);
+  if(n > 0 && write(fd, line, (size_t)n) < 0)
+    return;
+}
+
+int cmd_check(int argc, char **argv, char **envp)
+{
+  enum ctl_verb verb = CTL_LIVE;
+  char text[CTL_REPLY_MAX];
+  int code;
+
+  for(int i = 1; i < argc; i++) {
+    if(!strcmp(argv[i], "--ready"))
+      verb = CTL_READY;
+    else if(!strcmp(argv[i], "--live"))
+      verb = CTL_LIVE;
+    else {
+      say(STDOUT_FILENO, "usage: pinit check [--live|--ready]");
+      return 1; /* a healthcheck never exits 2 (reserved by Docker) nor 64 */
+    }
+  }
+  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  say(STDOUT_FILENO, text);
+  return code == 0 ? 0 : 1;
+}
+
+int cmd_status(int argc, char **argv, char **envp)
+{
+  enum ctl_verb verb = CTL_STATUS;
+  char text[CTL_REPLY_MAX];
+  int code;
+
+  for(int i = 1; i < argc; i++) {
+    if(!strcmp(argv[i], "--json"))
+      verb = CTL_STATUS_JSON;
+    else {
+      log_error("usage", "pinit status [--json]");
+      return 64;
+    }
+  }
+  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  if(code < 0) {
+    if(verb == CTL_STATUS_JSON)
+      printf("{\"error\":\"%s\"}\n", "supervisor unreachable");
+    log_error("status", "%s", text);
+    return 4;
+  }
+  say(STDOUT_FILENO, text);
+  return code;
+}
+
+static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
+{
+  char text[CTL_REPLY_MAX];
+  int code;
+  if(argc > 1) {
+    log_error("usage", "pinit %s takes no arguments", argv[0]);
+    return 64;
+  }
+  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  if(code < 0) {
+    log_error(argv[0], "%s", text);
+    return 1;
+  }
+  say(code ? STDERR_FILENO : STDOUT_FILENO, text);
+  return code;
+}
+
+int cmd_restart(int argc, char **argv, char **envp)
+{
+  return mutate(argc, argv, envp, CTL_RESTART);
+}
+
+int cmd_stop(int argc, char **argv, char **envp)
+{
+  return mutate(argc, argv, envp, CTL_STOP);
+}

@@ -1,0 +1,156 @@
+/* status.c - one view of the supervisor, three renderings.  See include/pinit/status.h. */
+#include "pinit/status.h"
+#include "pinit/exitcode.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+
+const char *status_age(int64_t ms, char *buf, size_t cap)
+{
+  int64_t s = ms / 1000;
+  if(s < 120)
+    snprintf(buf, cap, "%llds", (long long)s);
+  else if(s < 2 * 3600)
+    snprintf(buf, cap, "%lldm", (long long)(s / 60));
+  else if(s < 2 * 86400)
+    snprintf(buf, cap, "%lldh", (long long)(s / 3600));
+  else
+    snprintf(buf, cap, "%lldd", (long long)(s / 86400));
+  return buf;
+}
+
+static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
+{
+  va_list ap;
+  int n;
+  if(*len + 1 >= cap)
+    return;
+  va_start(ap, fmt);
+  n = vsnprintf(buf + *len, cap - *len, fmt, ap);
+  va_end(ap);
+  if(n > 0)
+    *len = *len + (size_t)n >= cap ? cap - 1 : *len + (size_t)n;
+}
+
+static const char *state_word(enum sv_state s)
+{
+  static const char *const words[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
+  return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "?";
+}
+
+size_t status_line(const struct status_view *v, char *buf, size_t cap)
+{
+  const struct sv *sv = v->sv;
+  char a[16], b[16], what[64];
+  size_t len = 0;
+
+  buf[0] = '\0';
+  append(buf, cap, &len, "%s: %s", sv->name, state_word(sv->state));
+  if(sv->pid > 0)
+    append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
+  if(sv_running(sv)) {
+    if(sv->healthy && sv_live(sv))
+      append(buf, cap, &len, ", healthy %s", status_age(v->now - sv->healthy_since, a, sizeof(a)));
+    else
+      append(buf, cap, &len, ", unhealthy (%d failed probes)", sv->live_fail);
+    if(sv->has_readiness)
+      append(buf, cap, &len, ", %s", sv->ready ? "ready" : "not ready");
+  }
+  if(sv->state == SV_BACKOFF && sv->timer_at)
+    append(buf, cap, &len, ", restart in %s", status_age(sv->timer_at - v->now + 999, a, sizeof(a)));
+  append(buf, cap, &len, ", restarts %u", sv->restarts);
+  if(sv->have_exit)
+    append(buf, cap, &len, " (last: %s, %s ago)", exit_describe(sv->last_status, what, sizeof(what)),
+           status_age(v->now - sv->exited_at, b, sizeof(b)));
+  append(buf, cap, &len, ", deps %s", v->deps && *v->deps ? v->deps : "none");
+  if(v->message && *v->message)
+    append(buf, cap, &len, ", status \"%s\"", v->message);
+  return len;
+}
+
+/* JSON string body with escaping. */
+static void append_json_str(char *buf, size_t cap, size_t *len, const char *s)
+{
+  append(buf, cap, len, "\"");
+  for(; s && *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    if(c == '"' || c == '\\')
+      append(buf, cap, len, "\\%c", c);
+    else if(c < 0x20)
+      append(buf, cap, len, "\\u%04x", c);
+    else
+      append(buf, cap, len, "%c", c);
+  }
+  append(buf, cap, len, "\"");
+}
+
+size_t status_json(const struct status_view *v, char *buf, size_t cap)
+{
+  const struct sv *sv = v->sv;
+  char what[64];
+  size_t len = 0;
+
+  buf[0] = '\0';
+  append(buf, cap, &len, "{\"name\":");
+  append_json_str(buf, cap, &len, sv->name);
+  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", state_word(sv->state),
+         sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
+  append(buf, cap, &len, ",\"uptime_seconds\":%lld",
+         (long long)(sv->pid > 0 ? (v->now - sv->spawned_at) / 1000 : 0));
+  append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", sv_live(sv) ? "true" : "false",
+         sv_is_ready(sv) && sv->ready ? "true" : "false",
+         (long long)(sv_live(sv) && sv->healthy ? (v->now - sv->healthy_since) / 1000 : 0));
+  append(buf, cap, &len, ",\"restarts\":%u,\"restarts_by_reason\":{\"exit\":%u,\"signal\":%u,\"health\":%u,\"manual\":%u}",
+         sv->restarts, sv->restarts_by[SV_R_EXIT], sv->restarts_by[SV_R_SIGNAL], sv->restarts_by[SV_R_HEALTH],
+         sv->restarts_by[SV_R_MANUAL]);
+  if(sv->have_exit) {
+    int st = sv->last_status;
+    append(buf, cap, &len, ",\"last_exit\":{\"code\":%d,\"signal\":%d,\"reason\":\"%s\",\"description\":",
+           exit_code_from_status(st, NULL), WIFSIGNALED(st) ? WTERMSIG(st) : 0, sv_reason_name(sv->last_reason));
+    append_json_str(buf, cap, &len, exit_describe(st, what, sizeof(what)));
+    append(buf, cap, &len, ",\"seconds_ago\":%lld}", (long long)((v->now - sv->exited_at) / 1000));
+  }
+  else
+    append(buf, cap, &len, ",\"last_exit\":null");
+  append(buf, cap, &len, ",\"backoff_seconds\":%.3f",
+         sv->state == SV_BACKOFF && sv->timer_at > v->now ? (double)(sv->timer_at - v->now) / 1000.0 : 0.0);
+  append(buf, cap, &len, ",\"deps\":");
+  append_json_str(buf, cap, &len, v->deps && *v->deps ? v->deps : "none");
+  append(buf, cap, &len, ",\"reaped\":%llu,\"message\":", (unsigned long long)v->reaped);
+  append_json_str(buf, cap, &len, v->message ? v->message : "");
+  append(buf, cap, &len, "}");
+  return len;
+}
+
+int status_check_live(const struct status_view *v, char *why, size_t cap)
+{
+  const struct sv *sv = v->sv;
+  char a[16];
+  if(sv_live(sv)) {
+    snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
+    return 0;
+  }
+  if(sv_running(sv) && sv->state != SV_STOPPING)
+    snprintf(why, cap, "unhealthy: %s liveness failed %d times", sv->name, sv->live_fail);
+  else if(sv->state == SV_WAITING)
+    snprintf(why, cap, "unhealthy: %s not started, deps %s", sv->name, v->deps ? v->deps : "pending");
+  else
+    snprintf(why, cap, "unhealthy: %s is %s", sv->name, state_word(sv->state));
+  return 1;
+}
+
+int status_check_ready(const struct status_view *v, char *why, size_t cap)
+{
+  const struct sv *sv = v->sv;
+  if(status_check_live(v, why, cap))
+    return 1;
+  if(sv_is_ready(sv) && sv->ready) {
+    snprintf(why, cap, "ready: %s pid %d", sv->name, (int)sv->pid);
+    return 0;
+  }
+  snprintf(why, cap, "not ready: %s is %s", sv->name, sv->state == SV_STARTING ? "starting" : "failing readiness");
+  return 1;
+}
