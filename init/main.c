@@ -1,8 +1,10 @@
 /* main.c - argv dispatch only.  Every path returns an exit code here; nothing below exits. */
 #include "pinit/config.h"
 #include "pinit/ctl.h"
+#include "pinit/flink.h"
 #include "pinit/log.h"
 #include "pinit/opts.h"
+#include "pinit/render.h"
 #include "pinit/run.h"
 #include "pinit/signals.h"
 #include "pinit/wait_cmd.h"
@@ -71,7 +73,7 @@ static const struct {
   int (*fn)(int argc, char **argv, char **envp);
 } commands[] = {
   { "check", cmd_check }, { "status", cmd_status }, { "restart", cmd_restart },
-  { "stop", cmd_stop },   { "wait", cmd_wait },
+  { "stop", cmd_stop },   { "wait", cmd_wait },       { "render", cmd_render },
 };
 
 int main(int argc, char **argv)
@@ -83,5 +85,7 @@ int main(int argc, char **argv)
   signals_save();
   if(argc >= 2 && !strcmp(argv[1], "config"))
     return cmd_config();
+  if(argc >= 2 && !strcmp(argv[1], "flink"))
+    return cmd_flink(argc - 1, argv + 1, environ);
   return run_mode(argc, argv);
 }

@@ -175,11 +175,11 @@ static void do_spawn(struct run *r)
     .uid = r->spec->uid,
     .gid = r->spec->gid,
   };
-  gid_t groups[1] = { r->spec->gid };
+  gid_t own[1] = { r->spec->gid };
   pid_t pid;
 
-  req.groups = groups;
-  req.ngroups = 1;
+  req.groups = r->spec->ngroups ? r->spec->groups : own;
+  req.ngroups = r->spec->ngroups ? r->spec->ngroups : 1;
   pid = spawn_child(&req);
   if(pid < 0) {
     log_error("spawn", "%s: fork: %s", r->spec->argv[0], strerror(errno));

@@ -7,6 +7,8 @@
 #ifndef PINIT_RUN_H
 #define PINIT_RUN_H
 
+#include <sys/types.h>
+
 #include "pinit/config.h"
 #include "pinit/opts.h"
 
@@ -16,8 +18,11 @@ struct run_spec {
   const char *const *role_defaults;  /* config defaults of a Flink role, or NULL */
   const struct run_opts *opts;       /* tini options, or NULL */
   char **child_env;                  /* environment of the child, NULL: pinit's own */
-  int drop;                          /* run the child as uid/gid below */
-  unsigned uid, gid;
+  int drop;                          /* run the child as uid/gid/groups below */
+  uid_t uid;
+  gid_t gid;
+  const gid_t *groups;
+  int ngroups;
 };
 
 /* Load the configuration (exit 78 on error), then supervise spec->argv until it is done.
