@@ -20,7 +20,23 @@ if(PINIT_STATIC)
                           "(or configure with -DPINIT_STATIC=OFF for a dynamic development build)")
     endif()
   endforeach()
-  target_include_directories(pinit_deps INTERFACE ${PINIT_DEPS_PREFIX}/include)
+  # The libraries were built against musl: linking them into a glibc program would fail
+  # late and obscurely (or, worse, link).  Catch a CC= from the environment early.
+  include(CheckCSourceCompiles)
+  check_c_source_compiles("#include <stdio.h>
+#ifdef __GLIBC__
+#error glibc
+#endif
+int main(void) { return 0; }" PINIT_CC_IS_MUSL)
+  if(NOT PINIT_CC_IS_MUSL)
+    message(FATAL_ERROR "PINIT_STATIC needs musl-gcc, but ${CMAKE_C_COMPILER} uses glibc "
+                        "(unset CC, or configure with -DPINIT_STATIC=OFF)")
+  endif()
+  # SYSTEM, like /usr/include in the dynamic build: libev's ev_init()/ev_timer_set() macros
+  # cast watcher pointers, which gcc -O2 -Wall reports as strict-aliasing violations in
+  # the caller; with -Werror that would break only the static build.
+  target_include_directories(pinit_deps SYSTEM INTERFACE ${PINIT_DEPS_PREFIX}/include)
+  # musl's libc.a holds pthreads, libm and the resolver: nothing else to link.
   target_compile_definitions(pinit_deps INTERFACE CURL_STATICLIB)
   target_link_libraries(pinit_deps INTERFACE
     ${PINIT_DEPS_PREFIX}/lib/libcurl.a ${PINIT_DEPS_PREFIX}/lib/libev.a

@@ -403,7 +403,9 @@ static int load_env(struct load_state *st, char **envp)
       snprintf(st->err->msg, sizeof(st->err->msg), "SERVICE_PRECONDITION: too long");
       return -1;
     }
-    snprintf(t + len, sizeof(st->cfg->wait_targets) - len, "%s%s", len ? " " : "", v);
+    if(len)
+      t[len++] = ' ';
+    memcpy(t + len, v, strlen(v) + 1);
     set_source(st, find_key("wait", "targets"), len ? "file/env + SERVICE_PRECONDITION" : "SERVICE_PRECONDITION");
   }
   if((v = config_env(envp, "TINI_SUBREAPER")) && *v)

@@ -44,7 +44,7 @@ static const char *state_word(enum sv_state s)
 size_t status_line(const struct status_view *v, char *buf, size_t cap)
 {
   const struct sv *sv = v->sv;
-  char a[16], b[16], what[64];
+  char a[32], b[32], what[64];
   size_t len = 0;
 
   buf[0] = '\0';
@@ -128,7 +128,7 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
 int status_check_live(const struct status_view *v, char *why, size_t cap)
 {
   const struct sv *sv = v->sv;
-  char a[16];
+  char a[32];
   if(sv_live(sv)) {
     snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
     return 0;
