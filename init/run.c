@@ -592,8 +592,10 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   }
   setup_notify(r);
   if(ctl_server_start(&r->ctl, r->loop, cfg->control_socket, control_handler, r) < 0)
-    log_warn("control", "cannot listen on %s: %s (pinit check/status will not reach this supervisor)",
-             cfg->control_socket, strerror(errno));
+    /* quiet for a tini-style run outside a container, where another pinit may own the name */
+    plog(getpid() == 1 || cfg->policy != POLICY_NEVER ? LOG_WARN : LOG_DEBUG, "control",
+         "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", cfg->control_socket,
+         strerror(errno));
   ev_now_update(r->loop);
   t0 = now_ms(r);
   apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));
