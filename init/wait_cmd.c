@@ -1,0 +1,203 @@
+/* wait_cmd.c - `pinit wait`: parse the command line, run a waiter on the default loop.
+ * See include/pinit/wait_cmd.h. */
+#include "pinit/wait_cmd.h"
+
+#include "pinit/duration.h"
+#include "pinit/log.h"
+#include "pinit/probe.h"
+#include "pinit/wait.h"
+
+#include <ev.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_USAGE    64
+#define EXIT_UNAVAIL  69
+#define EXIT_SOFTWARE 70
+
+static const char usage[] =
+  "usage: pinit wait [-t|--timeout D] [-i|--interval D] [-a|--attempt-timeout D] [-q] [TARGET...]\n"
+  "  TARGET: tcp://HOST:PORT, HOST:PORT, [IPV6]:PORT, http(s)://URL, unix:///PATH,\n"
+  "          file:///PATH, 'exec:CMD ARG...'\n"
+  "  without TARGETs: the lists in PINIT_WAIT and SERVICE_PRECONDITION\n"
+  "  D: 500ms, 10s, 2m ... (timeout 0 = forever; defaults 5m, 1s, 5s)\n"
+  "  exit: 0 all up, 69 timed out, 64 usage error, 128+N on signal N\n";
+
+struct wait_run {
+  int result;   /* -1 running, else the exit code */
+};
+
+static const char *env_get(char **envp, const char *name)
+{
+  size_t len = strlen(name);
+  for(char **e = envp; e && *e; e++)
+    if(!strncmp(*e, name, len) && (*e)[len] == '=')
+      return *e + len + 1;
+  return NULL;
+}
+
+static void done_cb(struct waiter *w, int ok, void *arg)
+{
+  struct wait_run *r = arg;
+  r->result = ok ? 0 : EXIT_UNAVAIL;
+  ev_break(w->loop, EVBREAK_ALL);
+}
+
+static void signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
+{
+  struct wait_run *r = s->data;
+  log_warn("wait", "interrupted by %s", s->signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  r->result = 128 + s->signum;
+  ev_break(loop, EVBREAK_ALL);
+}
+
+/* "--name=VALUE", or "--name VALUE" / "-x VALUE".  Returns the value or NULL. */
+static const char *opt_value(int argc, char **argv, int *i, const char *shrt, const char *lng, int *matched)
+{
+  const char *a = argv[*i];
+  size_t ll = strlen(lng);
+
+  *matched = 0;
+  if(!strncmp(a, lng, ll) && a[ll] == '=') {
+    *matched = 1;
+    return a + ll + 1;
+  }
+  if(strcmp(a, lng) && strcmp(a, shrt))
+    return NULL;
+  *matched = 1;
+  if(*i + 1 >= argc)
+    return NULL;
+  return argv[++*i];
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+  char msg[256];
+  snprintf(msg, sizeof(msg), fmt, arg);
+  log_error("wait", "%s (pinit wait --help)", msg);
+  return EXIT_USAGE;
+}
+
+int cmd_wait(int argc, char **argv, char **envp)
+{
+  struct wait_options opt;
+  struct probe_target *targets;
+  struct probe_error err;
+  struct waiter w;
+  struct wait_run run = { -1 };
+  int quiet = 0, dashdash = 0, i, n = 0, rc;
+
+  wait_options_default(&opt);
+  targets = calloc(WAIT_MAX_TARGETS, sizeof(*targets));
+  if(!targets) {
+    log_error("wait", "out of memory");
+    return EXIT_SOFTWARE;
+  }
+  /* Options may come before or after the targets (a target never starts with '-'). */
+  for(i = 1; i < argc; i++) {
+    const char *a = argv[i], *v;
+    int64_t *dst = NULL;
+    int m;
+
+    if(!strcmp(a, "--") && !dashdash) {
+      dashdash = 1;
+      continue;
+    }
+    if(dashdash || a[0] != '-' || !a[1]) {
+      if(n == WAIT_MAX_TARGETS) {
+        free(targets);
+        return usage_error("too many targets (max %s)", "64");
+      }
+      if(probe_parse(a, &targets[n], &err) < 0) {
+        log_error("wait", "'%s': %s", a, err.msg);
+        free(targets);
+        return EXIT_USAGE;
+      }
+      n++;
+      continue;
+    }
+    if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      fputs(usage, stdout);
+      fflush(stdout);
+      free(targets);
+      return 0;
+    }
+    if(!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+      quiet = 1;
+      continue;
+    }
+    if((v = opt_value(argc, argv, &i, "-t", "--timeout", &m)) || m)
+      dst = &opt.timeout_ms;
+    else if((v = opt_value(argc, argv, &i, "-i", "--interval", &m)) || m)
+      dst = &opt.interval_ms;
+    else if((v = opt_value(argc, argv, &i, "-a", "--attempt-timeout", &m)) || m)
+      dst = &opt.attempt_timeout_ms;
+    rc = !dst ? usage_error("unknown option '%s'", a)
+       : !v ? usage_error("%s needs a duration", a)
+       : duration_parse(v, dst) < 0 ? usage_error("bad duration '%s' (write 500ms, 10s, 2m)", v)
+       : dst != &opt.timeout_ms && *dst <= 0 ? usage_error("%s must be more than 0", a) : 0;
+    if(rc) {
+      free(targets);
+      return rc;
+    }
+  }
+  log_setup(quiet ? LOG_ERROR : LOG_INFO, LOG_TEXT);
+
+  if(!n) {
+    static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };
+    for(size_t k = 0; k < 2; k++) {
+      const char *list = env_get(envp, vars[k]);
+      if(!list)
+        continue;
+      int got = wait_list_parse(list, targets + n, (size_t)(WAIT_MAX_TARGETS - n), &err);
+      if(got < 0) {
+        log_error("wait", "%s: %s", vars[k], err.msg);
+        free(targets);
+        return EXIT_USAGE;
+      }
+      n += got;
+    }
+    if(!n) {
+      free(targets);
+      return usage_error("%s", "no targets: give TARGET arguments, PINIT_WAIT or SERVICE_PRECONDITION");
+    }
+  }
+
+  struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+  if(!loop || probe_global_init() < 0) {
+    log_error("wait", "cannot initialise %s", loop ? "libcurl" : "libev");
+    free(targets);
+    return EXIT_SOFTWARE;
+  }
+  if(wait_init(&w, targets, (size_t)n, &opt) < 0) {
+    log_error("wait", "cannot set up the wait: %s", strerror(errno));
+    free(targets);
+    return EXIT_SOFTWARE;
+  }
+  free(targets);
+
+  ev_signal sigterm, sigint;
+  ev_signal_init(&sigterm, signal_cb, SIGTERM);
+  ev_signal_init(&sigint, signal_cb, SIGINT);
+  sigterm.data = sigint.data = &run;
+  ev_signal_start(loop, &sigterm);
+  ev_signal_start(loop, &sigint);
+  signal(SIGPIPE, SIG_IGN);
+
+  if(wait_start(&w, loop, done_cb, &run) < 0) {
+    log_error("wait", "cannot start: %s", strerror(errno));
+    run.result = EXIT_SOFTWARE;
+  }
+  else
+    ev_run(loop, 0);
+  rc = run.result < 0 ? EXIT_SOFTWARE : run.result;
+
+  wait_free(&w);
+  ev_signal_stop(loop, &sigterm);
+  ev_signal_stop(loop, &sigint);
+  probe_global_cleanup();
+  return rc;
+}
