@@ -82,6 +82,7 @@ struct load_state {
   struct config_error *err;
   const char *file;
   int line;
+  size_t line_len;  /* bytes of the current physical line read so far */
   int failed;
   char source[NKEYS][CONFIG_PATH_MAX + 16];
   int file_line[NKEYS];
@@ -284,6 +285,17 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
     st->failed = 1;
     return 0;
   }
+  if(k->type == K_PROBE_URL || k->type == K_PROBE_TCP || k->type == K_PROBE_EXEC) {
+    for(size_t i = 0; i < NKEYS; i++) {
+      const struct key *o = &keys[i];
+      if(o != k && o->off == k->off && st->file_line[i]) {
+        snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: %s.%s is set already (line %d): one probe per section",
+                 st->file, st->line, section, name, o->section, o->name, st->file_line[i]);
+        st->failed = 1;
+        return 0;
+      }
+    }
+  }
   if(set_value(st->cfg, k, value, why, sizeof(why))) {
     snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: %s", st->file, st->line, section, name,
              log_is_secret_name(name) ? "invalid value" : why);
@@ -297,12 +309,27 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
 }
 
 /* fgets-style reader that counts lines, so errors can name them. */
+#define INI_LINE_MAX 4096
+
+/* fgets-style reader that counts physical lines (inih may read a long line in pieces). */
 static char *counting_reader(char *str, int num, void *stream)
 {
   struct load_state *st = stream;
   char *r = fgets(str, num, st->fp);
-  if(r)
+  size_t n;
+  if(!r)
+    return NULL;
+  if(!st->line_len)
     st->line++;
+  n = strlen(r);
+  st->line_len += n;
+  if(st->line_len >= INI_LINE_MAX - 3 && !st->failed) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: line too long (max %d characters)", st->file, st->line,
+             INI_LINE_MAX - 4);
+    st->failed = 1;
+  }
+  if(n && r[n - 1] == '\n')
+    st->line_len = 0;
   return r;
 }
 
@@ -319,9 +346,11 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
   }
   snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
   st->file = st->cfg->path;
+  /* Debian's inih takes its options at run time: a heap line buffer that grows */
   ini_stop_on_first_error = 1;
   ini_use_stack = 0;
-  ini_max_line = 4096;
+  ini_allow_realloc = 1;
+  ini_max_line = INI_LINE_MAX;
   rc = ini_parse_stream(counting_reader, st, ini_cb, st);
   fclose(st->fp);
   st->fp = NULL;
@@ -550,7 +579,18 @@ static const char *value_text(const struct config *cfg, const struct key *k, cha
   case K_SIGNAL: return cfg->stop_signal ? sig_name(cfg->stop_signal, buf, cap) : "(the signal received)";
   case K_LOGLEVEL: return cfg->log_level_set ? levels[cfg->log_level] : "(warn; info when supervising)";
   case K_LOGFORMAT: return cfg->log_format == LOG_JSON ? "json" : "text";
-  case K_PROBE_URL: return !strncmp(src, "http", 4) ? src : "";
+  case K_PROBE_URL: {
+    struct probe_target t;
+    struct probe_error e;
+    if(strncmp(src, "http", 4))
+      return "";
+    /* the parsed name hides user:password */
+    if(probe_parse(src, &t, &e) == 0) {
+      snprintf(buf, cap, "%s", t.name);
+      return buf;
+    }
+    return "(invalid)";
+  }
   case K_PROBE_TCP: return !strncmp(src, "tcp://", 6) ? (const char *)src + 6 : "";
   case K_PROBE_EXEC: return !strncmp(src, "exec:", 5) ? (const char *)src + 5 : "";
   default: return src;
@@ -559,7 +599,7 @@ static const char *value_text(const struct config *cfg, const struct key *k, cha
 
 int config_print(const struct config *cfg, int fd)
 {
-  char line[CONFIG_TARGETS_MAX + 512], buf[64];
+  char line[CONFIG_TARGETS_MAX + 512], buf[PROBE_NAME_MAX + 8];
   for(size_t i = 0; i < NKEYS; i++) {
     const struct key *k = &keys[i];
     const char *v = value_text(cfg, k, buf, sizeof(buf));

@@ -103,14 +103,19 @@ static void finish(struct sv *sv, struct sv_actions *a, int code, const char *wh
   a->exit_code = code;
 }
 
-static void spawn(struct sv *sv, struct sv_actions *a, int64_t now)
+static void spawn(struct sv *sv, struct sv_actions *a, int64_t now, enum sv_reason why)
 {
   disarm(sv, a);
   a->flags |= SV_ACT_SPAWN;
+  sv->spawn_pending = 1;
   if(sv->have_exit || sv->last_spawn_at) {
     sv->restarts++;
-    sv->restarts_by[sv->last_reason]++;
-    sv->restart_times[sv->restart_ring++ % RESTART_LIMIT_MAX] = now;
+    sv->restarts_by[why]++;
+    /* only restarts after failures count against max_restarts, never manual ones */
+    if(why != SV_R_MANUAL) {
+      sv->failure_restarts++;
+      sv->restart_times[sv->restart_ring++ % RESTART_LIMIT_MAX] = now;
+    }
   }
   sv->last_spawn_at = now;
 }
@@ -130,7 +135,7 @@ static unsigned recent_restarts(const struct sv *sv, int64_t now)
 {
   unsigned n = 0, have = sv->restart_ring < RESTART_LIMIT_MAX ? sv->restart_ring : RESTART_LIMIT_MAX;
   if(!sv->window_ms)
-    return sv->restarts;
+    return sv->failure_restarts;
   for(unsigned i = 0; i < have; i++)
     if(now - sv->restart_times[i] <= sv->window_ms)
       n++;
@@ -144,17 +149,16 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
   int64_t delay;
   char d[32];
 
-  if(sv->last_reason != SV_R_MANUAL && sv->last_reason != SV_R_HEALTH) {
-    if(sv->policy == POLICY_NEVER || (sv->policy == POLICY_ON_FAILURE && code == 0)) {
-      finish(sv, a, code, what);
-      return;
-    }
-  }
-  else if(sv->policy == POLICY_NEVER) {
+  /* a manual restart always respawns; a health restart obeys policy never; an exit obeys
+   * the policy */
+  if(sv->last_reason == SV_R_HEALTH ? sv->policy == POLICY_NEVER
+     : sv->last_reason != SV_R_MANUAL &&
+       (sv->policy == POLICY_NEVER || (sv->policy == POLICY_ON_FAILURE && code == 0))) {
     finish(sv, a, code, what);
     return;
   }
-  if(sv->max_restarts > 0 && recent_restarts(sv, now) >= (unsigned)sv->max_restarts) {
+  if(sv->last_reason != SV_R_MANUAL && sv->max_restarts > 0 &&
+     recent_restarts(sv, now) >= (unsigned)sv->max_restarts) {
     if(sv->on_give_up == GIVE_UP_EXIT) {
       log_error(sv->name, "giving up after %u restarts", recent_restarts(sv, now));
       finish(sv, a, code, what);
@@ -218,14 +222,14 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       a.flags |= SV_ACT_WAIT;
     }
     else
-      spawn(sv, &a, now);
+      spawn(sv, &a, now, SV_R_NONE);
     break;
 
   case SV_EV_WAIT_DONE:
     if(sv->state != SV_WAITING)
       break;
     if(ev->arg)
-      spawn(sv, &a, now);
+      spawn(sv, &a, now, SV_R_NONE);
     else {
       sv->exit_code = 69;
       transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
@@ -235,6 +239,9 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
     break;
 
   case SV_EV_SPAWNED:
+    if(!sv->spawn_pending)
+      break; /* only the answer to SV_ACT_SPAWN */
+    sv->spawn_pending = 0;
     sv->pid = ev->pid;
     sv->spawned_at = now;
     sv->live_fail = sv->ready_fail = 0;
@@ -250,11 +257,16 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       sv->ready_since = now;
       transition(sv, SV_UP, "(pid %d)", (int)ev->pid);
     }
-    if(sv->want == SV_WANT_DOWN) /* a stop came while spawning */
+    if(sv->want == SV_WANT_DOWN) { /* a stop came while spawning */
       begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_NONE, sv->group);
+      transition(sv, SV_STOPPING, "(stop requested)");
+    }
     break;
 
   case SV_EV_SPAWN_FAILED:
+    if(!sv->spawn_pending)
+      break;
+    sv->spawn_pending = 0;
     sv->have_exit = 1;
     sv->last_status = 1 << 8; /* as if it exited 1 */
     sv->last_reason = SV_R_EXIT;
@@ -318,7 +330,8 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       break;
     sv->timer_at = 0;
     if(sv->state == SV_BACKOFF) {
-      spawn(sv, &a, now);
+      spawn(sv, &a, now, sv->manual_pending ? SV_R_MANUAL : sv->last_reason);
+      sv->manual_pending = 0;
     }
     else if(sv->state == SV_STOPPING && sv->pid > 0) {
       log_warn(sv->name, "pid %d still running %lldms after the stop signal: SIGKILL", (int)sv->pid,
@@ -374,9 +387,11 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       if(sv->state == SV_FAILED)
         transition(sv, SV_BACKOFF, "(restart requested)");
       if(at <= now)
-        spawn(sv, &a, now);
-      else
+        spawn(sv, &a, now, SV_R_MANUAL);
+      else {
+        sv->manual_pending = 1;
         arm(sv, &a, at);
+      }
     }
     break;
   }

@@ -24,7 +24,9 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap);
 /* One JSON object on one line: name, state, want, pid, uptime_seconds, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
  * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message.
- * Returns the length written (truncated to cap-1; cap >= 1024 always suffices). */
+ * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
+ * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
+ * the whole object (about 1660 bytes at most). */
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */

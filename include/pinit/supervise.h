@@ -88,6 +88,9 @@ struct sv {
   int64_t spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at;
   int failures;                 /* consecutive failures: the back-off exponent */
   unsigned restarts;            /* total respawns */
+  unsigned failure_restarts;    /* respawns after failures (what max_restarts counts) */
+  int spawn_pending;            /* SV_ACT_SPAWN asked, SPAWNED/SPAWN_FAILED not yet fed */
+  int manual_pending;           /* the armed BACKOFF timer is a manual restart's */
   unsigned restarts_by[SV_R_MANUAL + 1];
   int64_t restart_times[RESTART_LIMIT_MAX]; /* ring, for max_restarts within window */
   unsigned restart_ring;

@@ -1,0 +1,195 @@
+/* Table tests for the PINIT/1 protocol: ctl_parse_request, ctl_parse_reply, ctl_address. */
+#include "pinit/control.h"
+#include "unit.h"
+
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* Lengths are given explicitly so that NULs and missing newlines can be tested; -1 = strlen. */
+static const struct { const char *in; int len; int rc; enum ctl_verb verb; const char *why; } requests[] = {
+  { "PINIT/1 live\n", -1, 0, CTL_LIVE, NULL },
+  { "PINIT/1 ready\n", -1, 0, CTL_READY, NULL },
+  { "PINIT/1 status\n", -1, 0, CTL_STATUS, NULL },
+  { "PINIT/1 status-json\n", -1, 0, CTL_STATUS_JSON, NULL },
+  { "PINIT/1 restart\n", -1, 0, CTL_RESTART, NULL },
+  { "PINIT/1 stop\n", -1, 0, CTL_STOP, NULL },
+  /* CRLF is accepted */
+  { "PINIT/1 live\r\n", -1, 0, CTL_LIVE, NULL },
+  { "PINIT/1 status-json\r\n", -1, 0, CTL_STATUS_JSON, NULL },
+  /* missing newline */
+  { "PINIT/1 live", -1, -1, 0, "request must end with a newline" },
+  { "PINIT/1 live\r", -1, -1, 0, "request must end with a newline" },
+  { "PINIT/1 live\n", 12, -1, 0, "request must end with a newline" },
+  /* empty */
+  { "", 0, -1, 0, "request must end with a newline" },
+  { "\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "\r\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  /* wrong protocol */
+  { "PINIT/2 live\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "pinit/1 live\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "PINIT/1\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "PINIT/1live\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "live\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { "GET / HTTP/1.1\r\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  { " PINIT/1 live\n", -1, -1, 0, "unknown protocol (want PINIT/1)" },
+  /* unknown verbs */
+  { "PINIT/1 \n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 \r\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 LIVE\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 lives\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 liv\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1  live\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 live \n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 live\r\r\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 status json\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 shutdown\n", -1, -1, 0, "unknown verb" },
+  { "PINIT/1 live\nPINIT/1 stop\n", -1, -1, 0, "unknown verb" }, /* one line per request */
+  { "PINIT/1 li\0ve\n", 14, -1, 0, "unknown verb" },
+  { "PINIT/1 live\0\n", 14, -1, 0, "unknown verb" },
+};
+
+static const struct { const char *in; int len; int rc; const char *text; } replies[] = {
+  { "PINIT/1 0 healthy: jm pid 42 up 5s\n", -1, 0, "healthy: jm pid 42 up 5s" },
+  { "PINIT/1 1 unhealthy: jm is backoff\n", -1, 1, "unhealthy: jm is backoff" },
+  { "PINIT/1 3 jm: done\n", -1, 3, "jm: done" },
+  { "PINIT/1 64 unknown verb\n", -1, 64, "unknown verb" },
+  { "PINIT/1 77 refused\n", -1, 77, "refused" },
+  { "PINIT/1 255 x\n", -1, 255, "x" },
+  { "PINIT/1 0 \n", -1, 0, "" },                  /* empty text */
+  { "PINIT/1 0  two spaces\n", -1, 0, " two spaces" },
+  { "PINIT/1 007 x\n", -1, 7, "x" },
+  /* missing text (no space either): the code alone is a valid reply with empty text */
+  { "PINIT/1 0\n", -1, 0, "" },
+  { "PINIT/1 12\n", -1, 12, "" },
+  /* malformed */
+  { "PINIT/1 256 x\n", -1, -1, NULL },
+  { "PINIT/1 999 x\n", -1, -1, NULL },
+  { "PINIT/1 1000 x\n", -1, -1, NULL },
+  { "PINIT/1 0255 x\n", -1, -1, NULL },
+  { "PINIT/1 -1 x\n", -1, -1, NULL },
+  { "PINIT/1 x 0\n", -1, -1, NULL },
+  { "PINIT/1 12x\n", -1, -1, NULL },
+  { "PINIT/1  0 x\n", -1, -1, NULL },
+  { "PINIT/1 \n", -1, -1, NULL },
+  { "PINIT/1 0 x", -1, -1, NULL },                /* no newline */
+  { "PINIT/1 0", -1, -1, NULL },
+  { "PINIT/2 0 x\n", -1, -1, NULL },
+  { "PINIT/10 x\n", -1, -1, NULL },
+  { "HTTP/1.1 200 OK\n", -1, -1, NULL },
+  { "", 0, -1, NULL },
+  { "\n", -1, -1, NULL },
+  { "PINIT/1 0 a\0b\n", 14, -1, NULL },         /* NUL inside the text */
+  { "PINIT/1 0 \0\n", 12, -1, NULL },
+  { "PINIT/1 0\0\n", 11, -1, NULL },
+};
+
+int main(void)
+{
+  for(unsigned i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
+    size_t len = requests[i].len < 0 ? strlen(requests[i].in) : (size_t)requests[i].len;
+    char buf[128];
+    enum ctl_verb verb = (enum ctl_verb)-1;
+    const char *why = NULL;
+    int rc;
+    memcpy(buf, requests[i].in, len); /* exactly len bytes: no terminator to lean on */
+    memset(buf + len, 'X', sizeof(buf) - len);
+    rc = ctl_parse_request(buf, len, &verb, &why);
+    if(rc != requests[i].rc)
+      fprintf(stderr, "request %u: rc %d, want %d (why %s)\n", i, rc, requests[i].rc, why ? why : "-");
+    CHECK_INT(rc, requests[i].rc);
+    if(requests[i].rc == 0)
+      CHECK_INT(verb, requests[i].verb);
+    else
+      CHECK_STR(why, requests[i].why);
+  }
+
+  /* every code 0..255 round-trips through the reply parser; 256..999 do not */
+  for(int code = 0; code < 1000; code++) {
+    char buf[64];
+    const char *text = NULL;
+    int n = snprintf(buf, sizeof(buf), "PINIT/1 %d text %d\n", code, code);
+    int rc = ctl_parse_reply(buf, (size_t)n, &text);
+    char want[32];
+    snprintf(want, sizeof(want), "text %d", code);
+    if(code < 256) {
+      CHECK_INT(rc, code);
+      CHECK_STR(text, want);
+    }
+    else
+      CHECK_INT(rc, -1);
+  }
+  for(unsigned i = 0; i < sizeof(replies) / sizeof(replies[0]); i++) {
+    size_t len = replies[i].len < 0 ? strlen(replies[i].in) : (size_t)replies[i].len;
+    char buf[128];
+    const char *text = NULL;
+    int rc;
+    memcpy(buf, replies[i].in, len);
+    memset(buf + len, 'X', sizeof(buf) - len);
+    rc = ctl_parse_reply(buf, len, &text);
+    if(rc != replies[i].rc)
+      fprintf(stderr, "reply %u: rc %d, want %d\n", i, rc, replies[i].rc);
+    CHECK_INT(rc, replies[i].rc);
+    if(replies[i].rc >= 0) {
+      CHECK_STR(text, replies[i].text);
+      CHECK(text >= buf && text < buf + len); /* in place */
+    }
+    CHECK(buf[len] == 'X'); /* never writes past len */
+  }
+  /* the longest reply the server sends parses */
+  {
+    static char big[CTL_REPLY_MAX];
+    const char *text;
+    memcpy(big, "PINIT/1 3 ", 10);
+    memset(big + 10, 'a', CTL_REPLY_MAX - 11);
+    big[CTL_REPLY_MAX - 1] = '\n';
+    CHECK_INT(ctl_parse_reply(big, sizeof(big), &text), 3);
+    CHECK_INT(strlen(text), CTL_REPLY_MAX - 11);
+  }
+
+  /* addresses */
+  {
+    struct sockaddr_un sa;
+    char name[200];
+    size_t cap = sizeof(sa.sun_path);
+    int len;
+
+    len = ctl_address("@pinit", &sa);
+    CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + 6));
+    CHECK_INT(sa.sun_family, AF_UNIX);
+    CHECK(sa.sun_path[0] == '\0' && !memcmp(sa.sun_path + 1, "pinit", 5));
+
+    len = ctl_address("/run/pinit.sock", &sa);
+    CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + 16));
+    CHECK_STR(sa.sun_path, "/run/pinit.sock");
+    CHECK_INT(sa.sun_family, AF_UNIX);
+
+    CHECK_INT(ctl_address("", &sa), -1);
+    CHECK_INT(ctl_address(NULL, &sa), -1);
+    CHECK_INT(ctl_address("@", &sa), -1);
+    CHECK_INT(ctl_address("/", &sa), -1);
+
+    /* a path needs room for its NUL: cap-1 characters fit, cap do not */
+    memset(name, 'p', sizeof(name));
+    name[0] = '/';
+    name[cap - 1] = '\0';
+    CHECK_INT(ctl_address(name, &sa), (int)(offsetof(struct sockaddr_un, sun_path) + cap));
+    CHECK_STR(sa.sun_path, name);
+    name[cap - 1] = 'p';
+    name[cap] = '\0';
+    CHECK_INT(ctl_address(name, &sa), -1);
+    name[150] = '\0';
+    CHECK_INT(ctl_address(name, &sa), -1);
+    /* abstract names of up to cap-1 characters after '@' */
+    memset(name, 'a', sizeof(name));
+    name[0] = '@';
+    name[cap - 1] = '\0';
+    len = ctl_address(name, &sa);
+    CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + cap - 1));
+    CHECK(sa.sun_path[0] == '\0' && sa.sun_path[1] == 'a' && sa.sun_path[cap - 2] == 'a');
+    name[cap - 1] = 'a';
+    name[cap + 5] = '\0';
+    CHECK_INT(ctl_address(name, &sa), -1);
+  }
+  return unit_done("control");
+}
