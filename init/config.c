@@ -2,6 +2,7 @@
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
 #include "pinit/duration.h"
+#include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
 #include "pinit/sig.h"
@@ -487,6 +488,8 @@ static int validate(struct config *cfg, struct config_error *err)
       return -1;
     }
   }
+  if(cfg->http_listen[0] && httpd_listen_parse(cfg->http_listen, NULL, NULL, err->msg, sizeof(err->msg)) < 0)
+    return -1;
   if(cfg->notify_fd && cfg->notify_fd < 3) {
     snprintf(err->msg, sizeof(err->msg), "notify.fd: %d: must be 3 or more (0 turns it off)", cfg->notify_fd);
     return -1;

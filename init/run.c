@@ -4,6 +4,7 @@
 #include "pinit/control.h"
 #include "pinit/drain.h"
 #include "pinit/duration.h"
+#include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/sig.h"
 #include "pinit/signals.h"
@@ -24,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define INHERITED_MAX 256
@@ -434,6 +436,19 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
   return 64;
 }
 
+/* The health and metrics endpoint reads the same view, plus what only metrics show. */
+static void http_fill(void *arg, struct httpd_view *v)
+{
+  struct run *r = arg;
+  struct timespec ts;
+
+  fill_view(r, &v->status, v->deps, sizeof(v->deps));
+  clock_gettime(CLOCK_REALTIME, &ts);
+  v->metrics.waiter = r->waiter.items ? &r->waiter : NULL;
+  v->metrics.zombies_reaped = r->reaped;
+  v->metrics.wall_minus_mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - v->status.now;
+}
+
 static void apply(struct run *r, struct sv_actions a)
 {
   if(a.flags & SV_ACT_WAIT_CANCEL) {
@@ -596,6 +611,19 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     plog(getpid() == 1 || cfg->policy != POLICY_NEVER ? LOG_WARN : LOG_DEBUG, "control",
          "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", cfg->control_socket,
          strerror(errno));
+  if(cfg->http_listen[0]) {
+    static struct httpd_server http; /* not in struct run: its buffers stay untouched until used */
+    char why[256];
+    if(httpd_start(&http, r->loop, cfg->http_listen, http_fill, r, why, sizeof(why)) < 0) {
+      if(errno == EINVAL) {
+        log_error("config", "%s", why);
+        return 78;
+      }
+      log_error("http", "%s (health and metrics endpoint off)", why);
+    }
+    else
+      log_info("http", "listening on %s: /health, /health/live, /health/ready, /metrics", cfg->http_listen);
+  }
   ev_now_update(r->loop);
   t0 = now_ms(r);
   apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));

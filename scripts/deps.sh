@@ -29,6 +29,7 @@ APT_PACKAGES=(
   # tests, comparisons and benchmarks
   python3 python3-pytest python3-ruamel.yaml util-linux procps
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
+  prometheus                             # promtool: `promtool check metrics` on /metrics
 )
 
 # Source packages built with musl (inih is handled apart, see build_inih).
