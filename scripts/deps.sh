@@ -27,7 +27,7 @@ APT_PACKAGES=(
   # fetching Debian sources for the static build
   dpkg-dev
   # tests, comparisons and benchmarks
-  python3 python3-pytest python3-ruamel.yaml util-linux procps
+  python3 python3-pytest python3-ruamel.yaml python3-yaml util-linux procps
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
   prometheus                             # promtool: `promtool check metrics` on /metrics
 )

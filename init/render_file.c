@@ -1,0 +1,457 @@
+/* render_file.c - the Flink config renderer's file layer: which file, atomic write, the
+ * read-only conf dir fallback.  See include/pinit/render.h. */
+#include "pinit/render.h"
+#include "pinit/log.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_BASE (16u << 20)   /* a base file larger than this is refused */
+#define COPY_DIR "pinit-flink-conf"
+
+static const char *env_val(char **envp, const char *name)
+{
+  size_t n = strlen(name);
+  for(; envp && *envp; envp++)
+    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
+      return (*envp)[n + 1] ? *envp + n + 1 : NULL;
+  return NULL;
+}
+
+static int path_join(char *out, size_t cap, const char *dir, const char *name)
+{
+  int n = snprintf(out, cap, "%s/%s", dir, name);
+  if(n < 0 || (size_t)n >= cap) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+  while(n) {
+    ssize_t w = write(fd, p, n);
+    if(w < 0 && errno == EINTR)
+      continue;
+    if(w <= 0)
+      return -1;
+    p += w;
+    n -= (size_t)w;
+  }
+  return 0;
+}
+
+/* Read a whole file (at most `max` bytes) into a malloc'd, NUL-terminated buffer.
+ * Returns 0; -1 with errno (EFBIG when larger than max). */
+static int read_file(int fd, size_t max, char **out, size_t *len)
+{
+  size_t cap = 4096, n = 0;
+  char *p = malloc(cap + 1);
+  if(!p)
+    return -1;
+  for(;;) {
+    if(n == cap) {
+      char *q;
+      if(cap >= max) {
+        free(p);
+        errno = EFBIG;
+        return -1;
+      }
+      cap = cap * 2 > max ? max : cap * 2;
+      if(!(q = realloc(p, cap + 1))) {
+        free(p);
+        return -1;
+      }
+      p = q;
+    }
+    ssize_t r = read(fd, p + n, cap - n);
+    if(r < 0 && errno == EINTR)
+      continue;
+    if(r < 0) {
+      free(p);
+      return -1;
+    }
+    if(r == 0)
+      break;
+    n += (size_t)r;
+  }
+  p[n] = 0;
+  *out = p;
+  *len = n;
+  return 0;
+}
+
+/* flink-dist-1.20.1.jar, flink-dist_2.12-1.14.6.jar -> 1, 20 */
+static int parse_dist(const char *name, int *major, int *minor)
+{
+  const char *p = name + 10;
+  char *end;
+  size_t n = strlen(name);
+  if(strncmp(name, "flink-dist", 10) || n < 14 || strcmp(name + n - 4, ".jar"))
+    return -1;
+  if(*p == '_')
+    p = strchr(p, '-');
+  if(!p || *p != '-' || p[1] < '0' || p[1] > '9')
+    return -1;
+  long a = strtol(p + 1, &end, 10);
+  if(*end != '.' || end[1] < '0' || end[1] > '9' || a > 1000)
+    return -1;
+  long b = strtol(end + 1, &end, 10);
+  if(b > 1000)
+    return -1;
+  *major = (int)a;
+  *minor = (int)b;
+  return 0;
+}
+
+int render_flink_version(const char *flink_home, int *major, int *minor)
+{
+  char lib[PATH_MAX], best[256] = "";
+  struct dirent *d;
+  DIR *dir;
+  int a, b;
+  if(path_join(lib, sizeof(lib), flink_home, "lib") || !(dir = opendir(lib)))
+    return -1;
+  while((d = readdir(dir)))
+    if(!parse_dist(d->d_name, &a, &b) && strlen(d->d_name) < sizeof(best) &&
+       (!best[0] || strcmp(d->d_name, best) < 0))
+      strcpy(best, d->d_name);
+  closedir(dir);
+  if(!best[0]) {
+    errno = ENOENT;
+    return -1;
+  }
+  return parse_dist(best, major, minor);
+}
+
+enum render_format render_pick_format(const char *flink_home, const char *conf_dir,
+                                      enum render_format want)
+{
+  char path[PATH_MAX];
+  struct stat st;
+  int major, minor;
+  if(want != RENDER_AUTO)
+    return want;
+  if(!render_flink_version(flink_home, &major, &minor)) {
+    if(major >= 2)
+      return RENDER_YAML;
+    if(major < 1 || (major == 1 && minor < 19))
+      return RENDER_LEGACY;
+  }
+  if(!path_join(path, sizeof(path), conf_dir, "flink-conf.yaml") && !stat(path, &st))
+    return RENDER_LEGACY;
+  return RENDER_YAML;
+}
+
+int render_write_atomic(const char *dir, const char *name, const char *buf, size_t len,
+                        enum render_format format)
+{
+  char path[PATH_MAX], tmp[PATH_MAX], *back = NULL;
+  struct render_error err;
+  struct stat st;
+  size_t blen;
+  mode_t mode = 0644;
+  int fd, dfd, saved, old;
+
+  if(path_join(path, sizeof(path), dir, name))
+    return -1;
+  if(snprintf(tmp, sizeof(tmp), "%s/.%s.pinit-XXXXXX", dir, name) >= (int)sizeof(tmp)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  old = !stat(path, &st);
+  if(old)
+    mode = st.st_mode & 07777;
+  if((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+    return -1;
+  if(fchmod(fd, mode) < 0)
+    goto fail;
+  if(old && geteuid() == 0 && (st.st_uid != 0 || st.st_gid != 0) && fchown(fd, st.st_uid, st.st_gid) < 0) {
+    /* best effort: the owner may be unmapped in a user namespace */
+  }
+  if(write_all(fd, buf, len) < 0 || fsync(fd) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+    goto fail;
+  if(read_file(fd, len + 1, &back, &blen) < 0) {
+    if(errno == EFBIG)
+      errno = EBADMSG;
+    goto fail;
+  }
+  if(blen != len || memcmp(back, buf, len) || render_check(back, blen, format, &err)) {
+    errno = EBADMSG;
+    goto fail;
+  }
+  free(back);
+  back = NULL;
+  if(close(fd) < 0) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if(rename(tmp, path) < 0)
+    goto fail;
+  if((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+    fsync(dfd);                 /* the rename is done; a failure here cannot be undone */
+    close(dfd);
+  }
+  return 0;
+
+fail:
+  saved = errno;
+  free(back);
+  if(fd >= 0)
+    close(fd);
+  unlink(tmp);
+  errno = saved;
+  return -1;
+}
+
+static int copy_file(int sfd, const struct stat *st, const char *dst)
+{
+  char chunk[65536];
+  int dfd, saved;
+  if(unlink(dst) < 0 && errno != ENOENT)
+    return -1;
+  if((dfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+    return -1;
+  for(;;) {
+    ssize_t r = read(sfd, chunk, sizeof(chunk));
+    if(r < 0 && errno == EINTR)
+      continue;
+    if(r < 0 || (r > 0 && write_all(dfd, chunk, (size_t)r) < 0))
+      goto fail;
+    if(r == 0)
+      break;
+  }
+  if(fchmod(dfd, st->st_mode & 0777) < 0)
+    goto fail;
+  if(close(dfd) < 0) {
+    dfd = -1;
+    goto fail;
+  }
+  return 0;
+fail:
+  saved = errno;
+  if(dfd >= 0)
+    close(dfd);
+  unlink(dst);
+  errno = saved;
+  return -1;
+}
+
+int render_copy_conf_dir(const char *src, const char *dst)
+{
+  char from[PATH_MAX], to[PATH_MAX];
+  struct stat st;
+  struct dirent *d;
+  DIR *dir;
+  int rc = 0;
+
+  if(mkdir(dst, 0755) < 0) {
+    if(errno != EEXIST || lstat(dst, &st) < 0)
+      return -1;
+    if(!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+      errno = EEXIST;
+      return -1;
+    }
+  }
+  if(!(dir = opendir(src)))
+    return -1;
+  while(!rc && (errno = 0, d = readdir(dir))) {
+    int sfd;
+    if(d->d_name[0] == '.')
+      continue;
+    if(path_join(from, sizeof(from), src, d->d_name) || path_join(to, sizeof(to), dst, d->d_name)) {
+      rc = -1;
+      break;
+    }
+    if((sfd = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {   /* a FIFO must not block */
+      rc = -1;
+      break;
+    }
+    if(fstat(sfd, &st) < 0)
+      rc = -1;
+    else if(S_ISREG(st.st_mode))
+      rc = copy_file(sfd, &st, to);
+    close(sfd);
+  }
+  if(!rc && errno)              /* readdir failed */
+    rc = -1;
+  int saved = errno;
+  closedir(dir);
+  errno = saved;
+  return rc;
+}
+
+int render_default_address(char *buf, size_t cap)
+{
+  char host[256];
+  struct addrinfo hints, *ai = NULL;
+  const char *name = host;
+  if(gethostname(host, sizeof(host) - 1) < 0)
+    return -1;
+  host[sizeof(host) - 1] = 0;
+  memset(&hints, 0, sizeof(hints));
+  hints.ai_flags = AI_CANONNAME;
+  if(!getaddrinfo(host, NULL, &hints, &ai) && ai && ai->ai_canonname && *ai->ai_canonname)
+    name = ai->ai_canonname;
+  if(strlen(name) >= cap) {
+    if(ai)
+      freeaddrinfo(ai);
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy(buf, name);
+  if(ai)
+    freeaddrinfo(ai);
+  return 0;
+}
+
+static void log_warnings(const struct render_result *res)
+{
+  for(int i = 0; i < res->nwarn; i++) {
+    const struct render_warning *w = &res->warn[i];
+    if(w->line)
+      log_warn("render", "%s:%d: %s", w->where, w->line, w->msg);
+    else
+      log_warn("render", "%s: %s", w->where, w->msg);
+  }
+  if(res->nwarn_lost)
+    log_warn("render", "%d more warnings not shown", res->nwarn_lost);
+}
+
+static int set_out(char *out, size_t cap, const char *dir)
+{
+  if(!out)
+    return 0;
+  if(strlen(dir) >= cap) {
+    log_error("render", "%s: name too long for the caller's buffer", dir);
+    return -1;
+  }
+  strcpy(out, dir);
+  return 0;
+}
+
+int render_flink_config(char **envp, const struct render_opts *opts, char *out_conf_dir, size_t cap)
+{
+  static const struct render_opts defaults;
+  const struct render_opts *o = opts ? opts : &defaults;
+  char conf_buf[PATH_MAX], path[PATH_MAX], copy[PATH_MAX], addr[256];
+  const char *home, *conf, *name, *rt;
+  struct render_input in;
+  struct render_result res;
+  struct render_error err;
+  char *base = NULL;
+  size_t base_len = 0;
+  int fd, rc = -1;
+
+  home = o->flink_home ? o->flink_home : env_val(envp, "FLINK_HOME") ? env_val(envp, "FLINK_HOME") : "/opt/flink";
+  conf = o->conf_dir ? o->conf_dir : env_val(envp, "FLINK_CONF_DIR");
+  if(!conf) {
+    if(path_join(conf_buf, sizeof(conf_buf), home, "conf")) {
+      log_error("render", "%s/conf: name too long", home);
+      return -1;
+    }
+    conf = conf_buf;
+  }
+  memset(&in, 0, sizeof(in));
+  in.format = render_pick_format(home, conf, o->format);
+  name = render_file_name(in.format);
+  if(path_join(path, sizeof(path), conf, name)) {
+    log_error("render", "%s/%s: name too long", conf, name);
+    return -1;
+  }
+  if((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+    int r = read_file(fd, MAX_BASE, &base, &base_len);
+    int saved = errno;
+    close(fd);
+    if(r < 0) {
+      log_error("render", "%s: cannot read: %s", path, saved == EFBIG ? "larger than 16 MiB" : strerror(saved));
+      return -1;
+    }
+  }
+  else if(errno != ENOENT) {
+    log_error("render", "%s: cannot open: %s", path, strerror(errno));
+    return -1;
+  }
+
+  in.envp = envp;
+  in.base = base;
+  in.base_len = base_len;
+  in.base_name = name;
+  in.rpc_address = o->rpc_address;
+  if(!in.rpc_address && !env_val(envp, "JOB_MANAGER_RPC_ADDRESS")) {
+    if(render_default_address(addr, sizeof(addr)) == 0)
+      in.rpc_address = addr;
+    else
+      log_warn("render", "hostname: %s: jobmanager.rpc.address left as it is", strerror(errno));
+  }
+  if(render_document(&in, &res, &err) < 0) {
+    const char *file = strcmp(err.file, name) ? err.file : path;   /* base file or self-check */
+    log_warnings(&res);
+    if(err.line)
+      log_error("render", "%s:%d: %s", file, err.line, err.msg);
+    else
+      log_error("render", "%s: %s", file, err.msg);
+    free(base);
+    return -1;
+  }
+  log_warnings(&res);
+
+  if(o->dry_run) {
+    rc = write_all(STDOUT_FILENO, res.doc, res.len);
+    if(rc < 0)
+      log_error("render", "stdout: %s", strerror(errno));
+    else
+      rc = set_out(out_conf_dir, cap, conf);
+    goto done;
+  }
+  if(base && base_len == res.len && !memcmp(base, res.doc, res.len)) {
+    log_info("render", "%s: unchanged (%zu keys)", path, res.nkeys);
+    rc = set_out(out_conf_dir, cap, conf);
+    goto done;
+  }
+  if(!render_write_atomic(conf, name, res.doc, res.len, in.format)) {
+    log_info("render", "%s: written (%zu keys)", path, res.nkeys);
+    rc = set_out(out_conf_dir, cap, conf);
+    goto done;
+  }
+  if(errno != EROFS && errno != EACCES && errno != EPERM && errno != EBUSY) {
+    log_error("render", "%s: cannot write: %s", path, errno == EBADMSG ?
+              "the written file did not read back as rendered" : strerror(errno));
+    goto done;
+  }
+
+  /* A read-only conf dir (a ConfigMap, a :ro mount; EBUSY: the file itself is a mount, a
+   * Kubernetes subPath): render into a writable copy. */
+  rt = o->runtime_dir ? o->runtime_dir : env_val(envp, "PINIT_RUNTIME_DIR") ? env_val(envp, "PINIT_RUNTIME_DIR") : "/tmp";
+  if(path_join(copy, sizeof(copy), rt, COPY_DIR)) {
+    log_error("render", "%s/%s: name too long", rt, COPY_DIR);
+    goto done;
+  }
+  log_warn("render", "%s is not writable (%s): rendering into a copy, %s (FLINK_CONF_DIR for the child)",
+           conf, strerror(errno), copy);
+  if(render_copy_conf_dir(conf, copy) < 0) {
+    log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf, strerror(errno));
+    goto done;
+  }
+  if(render_write_atomic(copy, name, res.doc, res.len, in.format) < 0) {
+    log_error("render", "%s/%s: cannot write: %s", copy, name, strerror(errno));
+    goto done;
+  }
+  log_info("render", "%s/%s: written (%zu keys)", copy, name, res.nkeys);
+  rc = set_out(out_conf_dir, cap, copy);
+
+done:
+  render_result_free(&res);
+  free(base);
+  return rc;
+}
