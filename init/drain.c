@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define DRAIN_MAX 32768
@@ -101,12 +102,41 @@ int drain_read_proc(struct proc_entry *out, int cap)
   return n;
 }
 
+/* 1 if /proc belongs to our PID namespace (it is not, under `unshare --pid` without a
+ * new /proc mount): its pid numbers are then ours to signal. */
+static int proc_is_ours(void)
+{
+  char buf[32];
+  ssize_t n = readlink("/proc/self", buf, sizeof(buf) - 1);
+  if(n <= 0)
+    return 0;
+  buf[n] = '\0';
+  return atoi(buf) == getpid();
+}
+
 int drain_signal(int sig, pid_t spare)
 {
-  struct proc_entry *all = malloc(sizeof(*all) * DRAIN_MAX);
-  pid_t *pids = malloc(sizeof(*pids) * DRAIN_MAX);
+  struct proc_entry *all;
+  pid_t *pids;
+  siginfo_t info;
   int n, count = -1;
 
+  /* No children at all (not even zombies): then no descendants either, since every orphan
+   * is reparented to pinit (PID 1 or subreaper).  The common case, and no /proc scan. */
+  memset(&info, 0, sizeof(info));
+  if(waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) < 0 && errno == ECHILD)
+    return 0;
+  if(!proc_is_ours()) {
+    /* a foreign /proc: as PID 1 everything in the namespace is ours, kill(-1) reaches
+     * exactly that; otherwise only what can be told apart is left alone */
+    if(getpid() == 1 && sig)
+      kill(-1, sig);
+    if(getpid() == 1 && sig && sig != SIGKILL)
+      kill(-1, SIGCONT);
+    return 1; /* children remain (waitid above): the caller polls again */
+  }
+  all = malloc(sizeof(*all) * DRAIN_MAX);
+  pids = malloc(sizeof(*pids) * DRAIN_MAX);
   if(all && pids && (n = drain_read_proc(all, DRAIN_MAX)) >= 0) {
     count = drain_select(all, n, getpid(), pids, DRAIN_MAX);
     for(int i = 0; i < count; i++) {

@@ -28,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INHERITED_MAX 256
 #define DRAIN_POLL_S 0.05
 #define DRAIN_KILL_WAIT_MS 2000
 
@@ -39,7 +38,7 @@ struct run {
   struct sv sv;
   struct exit_remap remap;
   int cwd_fd, tty_fd;
-  int inherited[INHERITED_MAX];
+  int *inherited; /* fds >= 3 pinit was started with (malloc'd once at start) */
   int ninherited;
   int inherited_closed;
 
@@ -161,6 +160,8 @@ static void close_inherited(struct run *r)
     return;
   for(int i = 0; i < r->ninherited; i++)
     close(r->inherited[i]);
+  free(r->inherited);
+  r->inherited = NULL;
   r->inherited_closed = 1;
 }
 
@@ -517,21 +518,43 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---- stage 1 ------------------------------------------------------------------------- */
 
-/* Inherited descriptors >= 3, recorded before pinit opens anything of its own. */
+/* Inherited descriptors >= 3, recorded before pinit opens anything of its own.  Without
+ * /proc, every possible descriptor number is tried (bounded by RLIMIT_NOFILE). */
 static void record_inherited(struct run *r)
 {
   DIR *d = opendir("/proc/self/fd");
   struct dirent *de;
+  int cap = 64;
+
+  r->inherited = malloc(sizeof(int) * (size_t)cap);
+  if(!r->inherited)
+    return;
   if(!d) {
-    for(int fd = 3; fd < 1024 && r->ninherited < INHERITED_MAX; fd++)
-      if(fcntl(fd, F_GETFD) >= 0)
-        r->inherited[r->ninherited++] = fd;
+    long max = sysconf(_SC_OPEN_MAX);
+    for(long fd = 3; fd < (max > 0 && max < (1 << 20) ? max : 1024); fd++) {
+      if(fcntl((int)fd, F_GETFD) < 0)
+        continue;
+      if(r->ninherited == cap) {
+        int *more = realloc(r->inherited, sizeof(int) * (size_t)(cap *= 2));
+        if(!more)
+          return;
+        r->inherited = more;
+      }
+      r->inherited[r->ninherited++] = (int)fd;
+    }
     return;
   }
-  while((de = readdir(d)) && r->ninherited < INHERITED_MAX) {
+  while((de = readdir(d))) {
     int fd = atoi(de->d_name);
-    if(de->d_name[0] >= '0' && de->d_name[0] <= '9' && fd >= 3 && fd != dirfd(d))
-      r->inherited[r->ninherited++] = fd;
+    if(de->d_name[0] < '0' || de->d_name[0] > '9' || fd < 3 || fd == dirfd(d))
+      continue;
+    if(r->ninherited == cap) {
+      int *more = realloc(r->inherited, sizeof(int) * (size_t)(cap *= 2));
+      if(!more)
+        break;
+      r->inherited = more;
+    }
+    r->inherited[r->ninherited++] = fd;
   }
   closedir(d);
 }
@@ -553,11 +576,13 @@ static void setup_process(struct run *r)
 
 int run_with_config(const struct run_spec *spec, struct config *cfg)
 {
-  static struct run run; /* one per process; static keeps PID 1's stack small */
+  /* one per process, zero-initialised by being static: no memset, so pages of it that are
+   * never used (the wait targets, most watchers) are never touched */
+  static struct run run;
+  static ev_periodic far;
   struct run *r = &run;
   int64_t t0;
 
-  memset(r, 0, sizeof(*r));
   r->spec = spec;
   r->cfg = cfg;
   if(spec->opts)
@@ -587,6 +612,10 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     r->sig_w[s].data = r;
     ev_signal_start(r->loop, &r->sig_w[s]);
   }
+  /* a periodic far in the future makes libev watch for clock jumps with a timerfd, which
+   * lets it sleep ~17 days instead of waking every 60 s: zero idle wake-ups */
+  ev_periodic_init(&far, NULL, 1e12, 0, NULL);
+  ev_periodic_start(r->loop, &far);
   ev_child_init(&r->child_w, child_cb, 0, 0);
   r->child_w.data = r;
   ev_child_start(r->loop, &r->child_w);

@@ -22,10 +22,12 @@ int drain_select(const struct proc_entry *all, int n, pid_t root, pid_t *out, in
  * /proc cannot be read.  Reads files: use at stop time only, not in steady state. */
 int drain_read_proc(struct proc_entry *out, int cap);
 
-/* Send sig (with SIGCONT after it, so stopped processes can act on it) to every live
- * descendant of pinit, except `spare` (0 for none).  Returns the number of live
- * descendants found (0: nothing left), or -1 if /proc is unreadable; then, as PID 1, it
- * falls back to kill(-1, sig) and returns 1 if anything was signalled. */
+/* Send sig (with SIGCONT after it, so stopped processes can act on it; sig 0 only counts)
+ * to every live descendant of pinit, except `spare` (0 for none).  Returns the number of
+ * live descendants found (0: nothing left).  Shortcuts: no children at all (waitid ECHILD)
+ * means nothing is left, without reading /proc; a /proc of another PID namespace is not
+ * trusted: as PID 1 the signal goes to kill(-1), and 1 is returned while children remain.
+ * Reads /proc: for stop time, not for steady state.  Never reaps (waitid WNOWAIT). */
 int drain_signal(int sig, pid_t spare);
 
 #endif
