@@ -2,7 +2,8 @@
 # bench.sh - pinit's PID-1 core against tini, tini-static, dumb-init and catatonit, in one
 # run: binary size, private memory as PID 1, start overhead (hyperfine), time to reap 2000
 # orphans exiting at once, idle wake-ups.  Prints a markdown table (ratios relative to
-# tini-static) with the command that reproduces it.
+# tini-static) with the command that reproduces it.  Then `pinit check` against
+# `curl -fsS` on a local endpoint (check_vs_curl.py): wall, CPU, peak RSS.
 #
 #   tests/bench/bench.sh [--quick] [--write] [--check] [PINIT]
 #
@@ -49,6 +50,8 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 cc -O2 -static -o "$tmp/orphans" "$here/orphans.c" 2>/dev/null ||
   cc -O2 -o "$tmp/orphans" "$here/orphans.c"
+cc -O2 -static -o "$tmp/runrss" "$here/runrss.c" 2>/dev/null ||
+  cc -O2 -o "$tmp/runrss" "$here/runrss.c"
 
 cmd="tests/bench/bench.sh${quick:+ $quick}${write:+ --write}"
 case $pinit in
@@ -62,3 +65,9 @@ set -- "$pinit" --orphans "$tmp/orphans" --command "$cmd"
 [ -z "$check" ] || set -- "$@" --check
 [ -z "$write" ] || set -- "$@" --write "$root/docs/benchmarks.md"
 python3 "$here/bench.py" "$@"
+
+set -- "$pinit" --runrss "$tmp/runrss" --command "$cmd"
+[ -z "$quick" ] || set -- "$@" --runs 50
+[ -z "$check" ] || set -- "$@" --check
+[ -z "$write" ] || set -- "$@" --write "$root/docs/benchmarks.md"
+python3 "$here/check_vs_curl.py" "$@"
