@@ -5,6 +5,7 @@
 #include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
+#include "pinit/wait.h"
 #include "pinit/sig.h"
 
 #include <ctype.h>
@@ -82,10 +83,12 @@ struct load_state {
   struct config *cfg;
   struct config_error *err;
   const char *file;
+  char **envp;
   int line;
   size_t line_len;  /* bytes of the current physical line read so far */
   int failed;
-  char source[NKEYS][CONFIG_PATH_MAX + 16];
+  const char *source[NKEYS]; /* a static string, or an environment entry "NAME=value" (shown up
+                                to '='); NULL once the INI file set the key (file_line) */
   int file_line[NKEYS];
   FILE *fp;
 };
@@ -244,18 +247,74 @@ static int known_section(const char *section)
 
 static void set_source(struct load_state *st, const struct key *k, const char *src)
 {
-  snprintf(st->source[k - keys], sizeof(st->source[0]), "%s", src);
+  st->source[k - keys] = src;
+}
+
+/* ${NAME} and ${NAME:-default} in an INI value, from the environment (an unset NAME is
+ * empty, or the default); a '$' not followed by '{' stays.  So one baked file serves every
+ * deployment: targets = tcp://${DATABASE_HOST}:${DATABASE_PORT:-3306}.
+ * Returns 0, or -1 with `why` filled (unterminated or too long). */
+static int expand(char **envp, const char *in, char *out, size_t cap, char *why, size_t wcap)
+{
+  size_t len = 0;
+  while(*in) {
+    const char *add = in, *end;
+    size_t n = 1;
+    if(in[0] == '$' && in[1] == '{') {
+      char var[128];
+      const char *close = strchr(in + 2, '}'), *def = NULL, *v;
+      size_t vlen;
+      if(!close)
+        return snprintf(why, wcap, "unterminated ${ in the value"), -1;
+      end = close;
+      for(const char *p = in + 2; p < close; p++)
+        if(p[0] == ':' && p[1] == '-') {
+          def = p + 2;
+          end = p;
+          break;
+        }
+      vlen = (size_t)(end - (in + 2));
+      if(!vlen || vlen >= sizeof(var))
+        return snprintf(why, wcap, "bad variable name in ${...}"), -1;
+      memcpy(var, in + 2, vlen);
+      var[vlen] = '\0';
+      v = config_env(envp, var);
+      if(v && *v) {
+        add = v;
+        n = strlen(v);
+      }
+      else {
+        add = def ? def : "";
+        n = def ? (size_t)(close - def) : 0;
+      }
+      in = close + 1;
+    }
+    else
+      in++;
+    if(len + n >= cap)
+      return snprintf(why, wcap, "too long after ${...} expansion"), -1;
+    memcpy(out + len, add, n);
+    len += n;
+  }
+  out[len] = '\0';
+  return 0;
 }
 
 /* inih callback: returns nonzero on success (inih's convention stays in this file). */
-static int ini_cb(void *user, const char *section, const char *name, const char *value)
+static int ini_cb(void *user, const char *section, const char *name, const char *raw)
 {
   struct load_state *st = user;
   const struct key *k;
-  char why[256], src[CONFIG_PATH_MAX + 16];
+  char why[256];
+  static char value[CONFIG_TARGETS_MAX];
 
   if(st->failed)
     return 0;
+  if(expand(st->envp, raw, value, sizeof(value), why, sizeof(why))) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: %s.%s: %s", st->file, st->line, section, name, why);
+    st->failed = 1;
+    return 0;
+  }
   if(!known_section(section)) {
     snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: [%s]: unknown section", st->file, st->line, section);
     st->failed = 1;
@@ -304,8 +363,7 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
     return 0;
   }
   st->file_line[k - keys] = st->line;
-  snprintf(src, sizeof(src), "%s:%d", st->file, st->line);
-  set_source(st, k, src);
+  set_source(st, k, NULL);
   return 1;
 }
 
@@ -414,7 +472,7 @@ static int load_env(struct load_state *st, char **envp)
       snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", name, why);
       return -1;
     }
-    set_source(st, k, name);
+    set_source(st, k, *e);
   }
 
   /* aliases */
@@ -488,6 +546,14 @@ static int validate(struct config *cfg, struct config_error *err)
       return -1;
     }
   }
+  if(cfg->wait_targets[0]) {
+    static struct probe_target targets[WAIT_MAX_TARGETS];
+    struct probe_error perr;
+    if(wait_list_parse(cfg->wait_targets, targets, WAIT_MAX_TARGETS, &perr) < 0) {
+      snprintf(err->msg, sizeof(err->msg), "wait.targets: %s", perr.msg);
+      return -1;
+    }
+  }
   if(cfg->http_listen[0] && httpd_listen_parse(cfg->http_listen, NULL, NULL, err->msg, sizeof(err->msg)) < 0)
     return -1;
   if(cfg->notify_fd && cfg->notify_fd < 3) {
@@ -525,6 +591,7 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
   memset(cfg, 0, sizeof(*cfg));
   err->msg[0] = '\0';
   st.cfg = cfg;
+  st.envp = envp;
   st.err = err;
   for(size_t i = 0; i < NKEYS; i++) {
     if(keys[i].def[0] || keys[i].type == K_STRING || keys[i].type == K_TARGETS) {
@@ -609,8 +676,13 @@ int config_print(const struct config *cfg, int fd)
     int n;
     if(log_is_secret_name(k->name) && *v)
       v = "(redacted)";
-    n = snprintf(line, sizeof(line), "%s.%s = %s  # %s\n", k->section, k->name, v,
-                 printed_state ? printed_state->source[i] : "default");
+    const char *src = printed_state ? printed_state->source[i] : "default";
+    if(!src)
+      n = snprintf(line, sizeof(line), "%s.%s = %s  # %s:%d\n", k->section, k->name, v, cfg->path,
+                   printed_state->file_line[i]);
+    else
+      n = snprintf(line, sizeof(line), "%s.%s = %s  # %.*s\n", k->section, k->name, v,
+                   (int)(strchr(src, '=') ? (size_t)(strchr(src, '=') - src) : strlen(src)), src);
     if(n > (int)sizeof(line) - 1)
       n = (int)sizeof(line) - 1;
     if(write(fd, line, (size_t)n) < 0)

@@ -153,7 +153,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
     if(fd < 0)
       return;
     for(int j = 0; j < CTL_CONN_MAX && !c; j++)
-      if(s->conns[j].fd < 0)
+      if(!s->conns[j].server || s->conns[j].fd < 0)
         c = &s->conns[j];
     if(!c) {
       static const char busy[] = CTL_PROTO " 1 supervisor busy: too many clients\n";
@@ -162,6 +162,14 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         log_debug("control", "busy reply lost: %s", strerror(errno));
       close(fd);
       continue;
+    }
+    if(!c->server) {
+      /* slots are set up on first use, so the pages of unused ones are never touched */
+      c->server = s;
+      ev_init(&c->io, conn_read_cb);
+      c->io.data = c;
+      ev_init(&c->timer, conn_timeout_cb);
+      c->timer.data = c;
     }
     c->fd = fd;
     c->len = 0;
@@ -177,20 +185,11 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
   struct sockaddr_un sa;
   int len = ctl_address(name, &sa);
 
-  memset(s, 0, sizeof(*s));
   s->fd = -1;
   s->loop = loop;
   s->handler = h;
   s->arg = arg;
-  for(int i = 0; i < CTL_CONN_MAX; i++) {
-    struct ctl_conn *c = &s->conns[i];
-    c->fd = -1;
-    c->server = s;
-    ev_init(&c->io, conn_read_cb);
-    c->io.data = c;
-    ev_init(&c->timer, conn_timeout_cb);
-    c->timer.data = c;
-  }
+  s->served = s->rejected = 0;
   if(len < 0) {
     errno = ENAMETOOLONG;
     return -1;
@@ -228,7 +227,7 @@ void ctl_server_stop(struct ctl_server *s)
   close(s->fd);
   s->fd = -1;
   for(int i = 0; i < CTL_CONN_MAX; i++)
-    if(s->conns[i].fd >= 0)
+    if(s->conns[i].server && s->conns[i].fd >= 0)
       conn_close(&s->conns[i]);
 }
 

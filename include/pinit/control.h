@@ -66,8 +66,10 @@ struct ctl_server {
   unsigned long served, rejected;
 };
 
-/* Bind and listen on `name`; unlinks a stale path socket first.  Returns 0, or -1 with
- * errno (EADDRINUSE: another supervisor has that name).  Never blocks. */
+/* Bind and listen on `name`; unlinks a stale path socket first.  `s` must start zeroed
+ * (static storage, or memset): connection slots are set up on first use, so the memory of
+ * slots never used is never touched.  Returns 0, or -1 with errno (EADDRINUSE: another
+ * supervisor has that name).  Never blocks. */
 int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg);
 
 /* Close the listener and every connection.  Never blocks. */

@@ -661,9 +661,36 @@ static void secret_files(void)
   }
 }
 
+/* ${NAME} and ${NAME:-default} in INI values, from the environment */
+static void expansion(void)
+{
+  static const struct { const char *ini; const char *env[3]; int rc; const char *targets, *msg; } cases[] = {
+    { "[wait]\ntargets = tcp://${DBH}:${DBP:-3306}\n", { "DBH=db", NULL }, 0, "tcp://db:3306", NULL },
+    { "[wait]\ntargets = tcp://${DBH}:${DBP:-3306}\n", { "DBH=db", "DBP=4000", NULL }, 0, "tcp://db:4000", NULL },
+    { "[wait]\ntargets = tcp://h:1 ${EXTRA}\n", { NULL }, 0, "tcp://h:1 ", NULL },          /* unset: empty */
+    { "[wait]\ntargets = tcp://h:1 ${EXTRA:-}\n", { "EXTRA=", NULL }, 0, "tcp://h:1 ", NULL },
+    { "[wait]\ntargets = tcp://$HOST:1\n", { "HOST=x", NULL }, -1, NULL, "wait.targets: " }, /* no braces: literal, refused */
+    { "[wait]\ntargets = tcp://${DBH\n", { NULL }, -1, NULL, ":2: wait.targets: unterminated ${" },
+    { "[wait]\ntargets = tcp://${}:1\n", { NULL }, -1, NULL, ":2: wait.targets: bad variable name" },
+  };
+  for(unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct config cfg;
+    struct config_error err;
+    int rc = load(&cfg, write_tmp(cases[i].ini), cases[i].env, &err);
+    CHECK_INT(rc, cases[i].rc);
+    if(rc == 0)
+      CHECK_STR(cfg.wait_targets, cases[i].targets);
+    else if(!strstr(err.msg, cases[i].msg)) {
+      fprintf(stderr, "expansion case %u: error %s, want %s\n", i, err.msg, cases[i].msg);
+      CHECK(0);
+    }
+  }
+}
+
 int main(void)
 {
   defaults();
+  expansion();
   ini_file();
   errors();
   two_minute_rule();
