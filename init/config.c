@@ -520,7 +520,7 @@ int64_t config_worst_restart_ms(const struct config *cfg)
   return t;
 }
 
-static int validate(struct config *cfg, struct config_error *err)
+static int validate(struct config *cfg, struct config_error *err, const char *targets_from)
 {
   char a[32], b[32], c[32], d[32], e[32];
   const struct probe_conf *pcs[2] = { &cfg->liveness, &cfg->readiness };
@@ -550,7 +550,7 @@ static int validate(struct config *cfg, struct config_error *err)
     static struct probe_target targets[WAIT_MAX_TARGETS];
     struct probe_error perr;
     if(wait_list_parse(cfg->wait_targets, targets, WAIT_MAX_TARGETS, &perr) < 0) {
-      snprintf(err->msg, sizeof(err->msg), "wait.targets: %s", perr.msg);
+      snprintf(err->msg, sizeof(err->msg), "%s: wait.targets: %s", targets_from, perr.msg);
       return -1;
     }
   }
@@ -629,8 +629,18 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
     return -1;
   if(load_env(&st, envp))
     return -1;
-  if(validate(cfg, err))
-    return -1;
+  {
+    /* where the wait targets came from, for their error message */
+    const struct key *wk = find_key("wait", "targets");
+    const char *src = st.source[wk - keys];
+    char from[CONFIG_PATH_MAX + 64];
+    if(!src)
+      snprintf(from, sizeof(from), "%s:%d", cfg->path, st.file_line[wk - keys]);
+    else
+      snprintf(from, sizeof(from), "%.*s", (int)(strchr(src, '=') ? (size_t)(strchr(src, '=') - src) : strlen(src)), src);
+    if(validate(cfg, err, from))
+      return -1;
+  }
   printed_state = &st;
   return 0;
 }

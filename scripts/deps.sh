@@ -11,6 +11,9 @@
 #   4. a stamp (PREFIX/.stamp: this script's hash + the exact source versions); when it
 #      matches, step 3 is skipped.
 #
+# `--build-only` installs just what the static product build needs (used by the
+# Dockerfiles' build stage); without it, everything the tests and benchmarks use too.
+#
 # Environment: PINIT_DEPS_PREFIX (install prefix), PINIT_DEPS_WORK (sources, build trees,
 # logs; default /opt/pinit-deps/work), PINIT_DEPS_JOBS (make -j, default nproc),
 # PINIT_DEPS_FORCE=1 (rebuild even if the stamp matches).
@@ -31,6 +34,19 @@ APT_PACKAGES=(
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
   prometheus                             # promtool: `promtool check metrics` on /metrics
 )
+
+# `deps.sh --build-only` (the Dockerfiles' build stage): only what the static product build
+# needs; no test, sanitizer, fuzzing or benchmark tools.
+BUILD_ONLY_PACKAGES=(
+  build-essential cmake make gcc libc6-dev file patch xz-utils binutils musl-tools musl-dev
+  libinih-dev dpkg-dev
+)
+if [[ ${1:-} == --build-only ]]; then
+  APT_PACKAGES=("${BUILD_ONLY_PACKAGES[@]}")
+elif [[ -n ${1:-} ]]; then
+  printf 'usage: scripts/deps.sh [--build-only]\n' >&2
+  exit 64
+fi
 
 # Source packages built with musl (inih is handled apart, see build_inih).
 SRC_PACKAGES=(libev curl libyaml)
