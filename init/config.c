@@ -422,6 +422,13 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
   return 0;
 }
 
+void config_log_early(char **envp)
+{
+  const char *f = config_env(envp, "PINIT_LOG_FORMAT");
+  if(f && !strcmp(f, "json"))
+    log_setup(log_level_get(), LOG_JSON);
+}
+
 const char *config_env(char **envp, const char *name)
 {
   size_t n = strlen(name);
@@ -695,6 +702,8 @@ int config_print(const struct config *cfg, int fd)
                    (int)(strchr(src, '=') ? (size_t)(strchr(src, '=') - src) : strlen(src)), src);
     if(n > (int)sizeof(line) - 1)
       n = (int)sizeof(line) - 1;
+    log_redact_userinfo(line); /* wait targets and URLs may carry user:password */
+    n = (int)strlen(line);
     if(write(fd, line, (size_t)n) < 0)
       return -1;
   }

@@ -25,6 +25,11 @@ enum log_level log_level_get(void)
   return log_max;
 }
 
+enum log_format log_format_get(void)
+{
+  return log_fmt;
+}
+
 int log_level_parse(const char *s, enum log_level *out)
 {
   for(int i = 0; i < 4; i++) {
@@ -40,20 +45,99 @@ int log_level_parse(const char *s, enum log_level *out)
   return -1;
 }
 
-/* Append s to buf[*len..cap) with JSON string escaping; never overflows. */
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if s does not start one. */
+static size_t utf8_len(const unsigned char *s)
+{
+  size_t n;
+  if(s[0] < 0x80)
+    return 1;
+  if(s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2;
+  else if(s[0] >= 0xe0 && s[0] <= 0xef)
+    n = 3;
+  else if(s[0] >= 0xf0 && s[0] <= 0xf4)
+    n = 4;
+  else
+    return 0;
+  for(size_t i = 1; i < n; i++)
+    if((s[i] & 0xc0) != 0x80)
+      return 0;
+  if(n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
+    return 0; /* overlong, or a UTF-16 surrogate */
+  if(n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
+    return 0;
+  return n;
+}
+
+/* Append s to buf[*len..cap) with JSON string escaping; bytes that are not UTF-8 become
+ * U+FFFD; never overflows and never splits a character. */
 static void json_append(char *buf, size_t *len, size_t cap, const char *s)
 {
-  for(; *s && *len + 7 < cap; s++) {
-    unsigned char c = (unsigned char)*s;
-    if(c == '"' || c == '\\') {
+  const unsigned char *p = (const unsigned char *)s;
+  while(*p) {
+    size_t n = utf8_len(p);
+    if(*p == '"' || *p == '\\') {
+      if(*len + 2 >= cap)
+        break;
       buf[(*len)++] = '\\';
-      buf[(*len)++] = (char)c;
+      buf[(*len)++] = (char)*p;
     }
-    else if(c < 0x20) {
-      *len += (size_t)snprintf(buf + *len, cap - *len, "\\u%04x", c);
+    else if(*p < 0x20) {
+      if(*len + 6 >= cap)
+        break;
+      *len += (size_t)snprintf(buf + *len, cap - *len, "\\u%04x", *p);
+    }
+    else if(!n) {
+      if(*len + 6 >= cap)
+        break;
+      memcpy(buf + *len, "\\ufffd", 6);
+      *len += 6;
+      n = 1;
+    }
+    else {
+      if(*len + n >= cap)
+        break;
+      memcpy(buf + *len, p, n);
+      *len += n;
+    }
+    p += n ? n : 1;
+  }
+}
+
+/* After a cut at a byte count: drop an incomplete UTF-8 sequence at the end of s[0..len). */
+static size_t utf8_trim(const char *s, size_t len)
+{
+  size_t i = len, back = 0;
+  while(i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
+    i--;
+    back++;
+  }
+  if(i > 0 && (unsigned char)s[i - 1] >= 0xc0) {
+    size_t need = (unsigned char)s[i - 1] >= 0xf0 ? 4 : (unsigned char)s[i - 1] >= 0xe0 ? 3 : 2;
+    if(back + 1 < need)
+      return i - 1;
+  }
+  return len;
+}
+
+void log_redact_userinfo(char *s)
+{
+  char *p = s;
+  while((p = strstr(p, "://"))) {
+    char *start = p + 3, *q = start, *at = NULL;
+    /* userinfo ends at '@' before the end of the authority */
+    while(*q && !strchr("/?# '\"\n", *q)) {
+      if(*q == '@')
+        at = q;
+      q++;
+    }
+    if(at && at > start) {
+      memmove(start + 3, at, strlen(at) + 1);
+      memcpy(start, "***", 3);
+      p = start + 3;
     }
     else
-      buf[(*len)++] = (char)c;
+      p = start;
   }
 }
 
@@ -62,11 +146,15 @@ void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
   char msg[LOG_LINE_MAX];
   char line[LOG_LINE_MAX + 256];
   size_t len = 0;
-  int saved = errno;
+  int saved = errno, n;
 
   if(lvl > log_max)
     return;
-  vsnprintf(msg, sizeof(msg), fmt, ap);
+  n = vsnprintf(msg, sizeof(msg), fmt, ap);
+  if(n >= (int)sizeof(msg))
+    msg[utf8_trim(msg, sizeof(msg) - 1)] = '\0';
+  /* a URL's user:password never reaches a log, whoever passed it */
+  log_redact_userinfo(msg);
   if(log_fmt == LOG_JSON) {
     struct timespec ts;
     struct tm tm;
@@ -77,18 +165,18 @@ void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
     len = (size_t)snprintf(line, sizeof(line), "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"component\":\"",
                            stamp, ts.tv_nsec / 1000000, level_names[lvl]);
     json_append(line, &len, sizeof(line) - 16, what ? what : "pinit");
-    memcpy(line + len, "\",\"msg\":\"", 9);
-    len += 9;
+    memcpy(line + len, "\",\"message\":\"", 13);
+    len += 13;
     json_append(line, &len, sizeof(line) - 4, msg);
     memcpy(line + len, "\"}\n", 3);
     len += 3;
   }
   else {
-    int n = what ? snprintf(line, sizeof(line) - 1, "pinit: %s: %s: %s", level_names[lvl], what, msg)
-                 : snprintf(line, sizeof(line) - 1, "pinit: %s: %s", level_names[lvl], msg);
+    n = what ? snprintf(line, sizeof(line) - 1, "pinit: %s: %s: %s", level_names[lvl], what, msg)
+             : snprintf(line, sizeof(line) - 1, "pinit: %s: %s", level_names[lvl], msg);
     len = n < 0 ? 0 : (size_t)n;
     if(len > sizeof(line) - 2)
-      len = sizeof(line) - 2;
+      len = utf8_trim(line, sizeof(line) - 2);
     line[len++] = '\n';
   }
   while(write(STDERR_FILENO, line, len) < 0 && errno == EINTR)

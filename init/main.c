@@ -78,6 +78,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+  config_log_early(environ);
   /* client commands first: they must stay cheap (pinit check runs every few seconds) */
   for(size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
     if(!strcmp(argv[1], commands[i].name))

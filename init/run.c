@@ -518,6 +518,22 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 
 /* ---- stage 1 ------------------------------------------------------------------------- */
 
+/* Back-off jitter in [0,1): xorshift64, seeded from the clock and the pid.  Not for
+ * security; it only keeps a fleet of containers from restarting in lockstep. */
+static double jitter(void)
+{
+  static uint64_t x;
+  if(!x) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    x = ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40) ^ 0x9e3779b97f4a7c15ULL;
+  }
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return (double)(x >> 11) / 9007199254740992.0;
+}
+
 /* Inherited descriptors >= 3, recorded before pinit opens anything of its own.  Without
  * /proc, every possible descriptor number is tried (bounded by RLIMIT_NOFILE). */
 static void record_inherited(struct run *r)
@@ -623,6 +639,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   r->sv_timer.data = r;
 
   sv_init(&r->sv, spec->name, cfg, &r->remap);
+  r->sv.rand01 = jitter;
   health_init(r, &r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness");
   health_init(r, &r->ready, &cfg->readiness, SV_EV_READINESS, "readiness");
   if(cfg->wait_targets[0]) {

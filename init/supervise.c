@@ -180,7 +180,12 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
                           now - sv->last_spawn_at);
   }
   sv->last_backoff_ms = delay;
-  transition(sv, SV_BACKOFF, "(%s), restart in %s", what, duration_format(delay, d, sizeof(d)));
+  /* whole seconds print as "4s"; a jittered delay as "3.8s", not "3s812ms" */
+  if(delay % 1000)
+    snprintf(d, sizeof(d), "%.1fs", (double)delay / 1000.0);
+  else
+    duration_format(delay, d, sizeof(d));
+  transition(sv, SV_BACKOFF, "(%s), restart in %s", what, d);
   arm(sv, a, now + delay);
 }
 

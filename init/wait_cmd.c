@@ -144,7 +144,7 @@ int cmd_wait(int argc, char **argv, char **envp)
       return rc;
     }
   }
-  log_setup(quiet ? LOG_ERROR : LOG_INFO, LOG_TEXT);
+  log_setup(quiet ? LOG_ERROR : LOG_INFO, log_format_get());
 
   if(!n) {
     static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };

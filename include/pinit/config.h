@@ -100,6 +100,10 @@ int config_print(const struct config *cfg, int fd);
  * call once, early, before anything else reads it. */
 int config_load_secret_files(struct config_error *err);
 
+/* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a
+ * configuration error is logged in the format the log shipper expects. */
+void config_log_early(char **envp);
+
 /* Look up NAME in envp ("NAME=value" strings).  Returns the value or NULL. */
 const char *config_env(char **envp, const char *name);
 

@@ -1,7 +1,9 @@
 /* log.h - pinit's own messages: one line each on stderr.
  *
  * Text format (default):  pinit: <level>: <what>: <detail>
- * JSON format:            {"time":"...","level":"...","component":"<what>","msg":"<detail>"}
+ * JSON format:            {"time":"...","level":"...","component":"<what>","message":"<detail>"}
+ *                         (invalid UTF-8 shown as U+FFFD; a cut never splits a character)
+ * The user:password part of any URL in a message is shown as "***".
  *
  * Each line is formatted into a fixed buffer (lines longer than LOG_LINE_MAX are cut)
  * and written with a single write(2), so lines from pinit never interleave with each
@@ -21,6 +23,12 @@ enum log_format { LOG_TEXT = 0, LOG_JSON = 1 };
 /* Messages above `max` are dropped.  Default: LOG_WARN, LOG_TEXT. */
 void log_setup(enum log_level max, enum log_format fmt);
 enum log_level log_level_get(void);
+enum log_format log_format_get(void);
+
+/* Replace the user:password of every URL (scheme, "://", user:password, "@", host) in s
+ * with "***", in
+ * place (s only shrinks). */
+void log_redact_userinfo(char *s);
 
 /* Parse "error|warn|info|debug" (or "0".."3"); returns 0 and sets *out, or -1. */
 int log_level_parse(const char *s, enum log_level *out);
