@@ -96,6 +96,20 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
   if(!find_role(role))
     return -1;
   ADD("restart.policy=always");
+  if(ha_quorum && *ha_quorum) {
+    /* HA: every role needs ZooKeeper first (leader election, the TaskManagers' lookup) */
+    size_t len = 0;
+    char q[256];
+    snprintf(q, sizeof(q), "%s", ha_quorum);
+    tmp[0] = '\0';
+    for(char *h = strtok(q, ","); h; h = strtok(NULL, ",")) {
+      int w = snprintf(tmp + len, sizeof(tmp) - len, "%stcp://%s", len ? " " : "", trim(h));
+      if(w < 0 || (size_t)w >= sizeof(tmp) - len)
+        break;
+      len += (size_t)w;
+    }
+    ADD("wait.targets=%s", tmp);
+  }
   if(!strcmp(role, "jobmanager") || !strcmp(role, "standalone-job")) {
     if(!flink_property(props, "rest.port", port, sizeof(port)))
       snprintf(port, sizeof(port), "8081");
@@ -108,21 +122,7 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
       snprintf(port, sizeof(port), "6122");
     ADD("liveness.tcp=127.0.0.1:%s", port);
     ADD("liveness.start_period=30s");
-    if(ha_quorum && *ha_quorum) {
-      /* HA: the JobManager is found through ZooKeeper, so ZooKeeper is the dependency */
-      size_t len = 0;
-      char q[256];
-      snprintf(q, sizeof(q), "%s", ha_quorum);
-      tmp[0] = '\0';
-      for(char *h = strtok(q, ","); h; h = strtok(NULL, ",")) {
-        int w = snprintf(tmp + len, sizeof(tmp) - len, "%stcp://%s", len ? " " : "", trim(h));
-        if(w < 0 || (size_t)w >= sizeof(tmp) - len)
-          break;
-        len += (size_t)w;
-      }
-      ADD("wait.targets=%s", tmp);
-    }
-    else if(rpc && *rpc) {
+    if((!ha_quorum || !*ha_quorum) && rpc && *rpc) { /* with HA it waits for ZooKeeper, above */
       if(!flink_property(props, "jobmanager.rpc.port", port, sizeof(port)))
         snprintf(port, sizeof(port), "6123");
       ADD("wait.targets=tcp://%s:%s", rpc, port);

@@ -649,6 +649,12 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
       log_error("config", "wait.targets: %s", perr.msg);
       return 78;
     }
+    /* the same target from two sources (a role default and SERVICE_PRECONDITION) once */
+    for(int i = 0; i < n; i++)
+      for(int j = i + 1; j < n; j++)
+        if(!strcmp(r->wait_targets[i].name, r->wait_targets[j].name)) {
+          r->wait_targets[j--] = r->wait_targets[--n];
+        }
     r->nwait = (size_t)n;
   }
   setup_notify(r);

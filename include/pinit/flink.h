@@ -12,6 +12,7 @@
  *                                                             taskmanager.rpc.port pinned to 6122,
  *                                                             live tcp 127.0.0.1:6122
  *   history-server  bin/historyserver.sh start-foreground     live GET :8082/config
+ *   (HA: with a ZooKeeper quorum every role first waits for it)
  *   help            usage, exit 0
  *   anything else   run unchanged (native Kubernetes sends `bash -c ...`), policy never
  * The four roles restart with policy always.  Every default can be overridden by the INI

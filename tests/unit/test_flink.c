@@ -48,6 +48,9 @@ int main(void)
   CHECK(has(out, "wait.targets=tcp://jm:7001"));
   CHECK(flink_role_defaults("taskmanager", NULL, "jm", "zk1:2181, zk2:2181", out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "wait.targets=tcp://zk1:2181 tcp://zk2:2181"));   /* HA: ZooKeeper is the dependency */
+  CHECK(!has(out, "wait.targets=tcp://jm:6123"));
+  CHECK(flink_role_defaults("jobmanager", NULL, "jm", "zk:2181", out, 16, store, sizeof(store)) == 5);
+  CHECK(has(out, "wait.targets=tcp://zk:2181"));                    /* the JobManager too */
   CHECK(flink_role_defaults("history-server", NULL, NULL, NULL, out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "liveness.url=http://127.0.0.1:8082/config"));
   CHECK_INT(flink_role_defaults("bash", NULL, NULL, NULL, out, 16, store, sizeof(store)), -1);
