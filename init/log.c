@@ -141,7 +141,24 @@ void log_redact_userinfo(char *s)
   }
 }
 
+static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
+                         va_list ap) __attribute__((format(printf, 4, 0)));
+
 void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
+{
+  vplog_fields(lvl, what, NULL, fmt, ap);
+}
+
+void plog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vplog_fields(lvl, what, f, fmt, ap);
+  va_end(ap);
+}
+
+static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
+                         va_list ap)
 {
   char msg[LOG_LINE_MAX];
   char line[LOG_LINE_MAX + 256];
@@ -167,9 +184,29 @@ void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
     json_append(line, &len, sizeof(line) - 16, what ? what : "pinit");
     memcpy(line + len, "\",\"message\":\"", 13);
     len += 13;
-    json_append(line, &len, sizeof(line) - 4, msg);
-    memcpy(line + len, "\"}\n", 3);
-    len += 3;
+    json_append(line, &len, sizeof(line) - 160, msg);
+    line[len++] = '"';
+    if(f && f->pid > 0)
+      len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"pid\":%d", f->pid);
+    if(f && f->exit_code >= 0)
+      len += (size_t)snprintf(line + len, sizeof(line) - len, ",\"exit_code\":%d", f->exit_code);
+    if(f && f->state) {
+      memcpy(line + len, ",\"state\":\"", 10);
+      len += 10;
+      json_append(line, &len, sizeof(line) - 96, f->state);
+      line[len++] = '"';
+    }
+    if(f && f->target) {
+      char t[LOG_LINE_MAX / 4];
+      snprintf(t, sizeof(t), "%s", f->target);
+      log_redact_userinfo(t);
+      memcpy(line + len, ",\"target\":\"", 11);
+      len += 11;
+      json_append(line, &len, sizeof(line) - 4, t);
+      line[len++] = '"';
+    }
+    memcpy(line + len, "}\n", 2);
+    len += 2;
   }
   else {
     n = what ? snprintf(line, sizeof(line) - 1, "pinit: %s: %s: %s", level_names[lvl], what, msg)

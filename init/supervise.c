@@ -75,7 +75,18 @@ static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
     vsnprintf(detail, sizeof(detail), fmt, ap);
     va_end(ap);
   }
-  log_info(sv->name, "%s -> %s%s%s", sv_state_name(sv->state), sv_state_name(to), detail[0] ? " " : "", detail);
+  {
+    struct log_fields f = LOG_NO_FIELDS;
+    int ended = to == SV_BACKOFF || to == SV_DONE || to == SV_FAILED;
+    f.pid = sv->pid > 0 ? (int)sv->pid : ended ? (int)sv->last_pid : 0;
+    f.state = sv_state_name(to);
+    if(to == SV_DONE)
+      f.exit_code = sv->exit_code;
+    else if(sv->have_exit && ended)
+      f.exit_code = exit_code_from_status(sv->last_status, sv->remap);
+    plog_fields(LOG_INFO, sv->name, &f, "%s -> %s%s%s", sv_state_name(sv->state), sv_state_name(to),
+                detail[0] ? " " : "", detail);
+  }
   sv->state = to;
 }
 
@@ -194,6 +205,7 @@ static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_e
   char what[64];
   int was_stopping = sv->state == SV_STOPPING;
 
+  sv->last_pid = sv->pid;
   sv->pid = 0;
   sv->have_exit = 1;
   sv->last_status = ev->status;

@@ -109,7 +109,8 @@ static void item_failed(struct wait_item *it, const char *reason, int64_t now)
     char what[PROBE_NAME_MAX + 8], left[48];
     snprintf(what, sizeof(what), "wait: %s", it->probe.target.name);
     left_text(w, now, left, sizeof(left));
-    log_warn(what, "%s (attempt %u%s)", reason, it->attempts, left);
+    plog_fields(LOG_WARN, what, &(struct log_fields){ 0, -1, NULL, it->probe.target.name }, "%s (attempt %u%s)", reason,
+                it->attempts, left);
     it->last_log = now;
   }
   snprintf(it->last_reason, sizeof(it->last_reason), "%s", reason);
@@ -158,10 +159,13 @@ static void item_done(struct probe *p, int ok, const char *reason, void *arg)
   }
   char what[PROBE_NAME_MAX + 8];
   snprintf(what, sizeof(what), "wait: %s", p->target.name);
-  if(it->attempts > 1)
-    log_info(what, "up after %.1fs (attempt %u)", (double)(now - w->started) / 1000.0, it->attempts);
-  else
-    log_info(what, "up after %.1fs", (double)(now - w->started) / 1000.0);
+  {
+    struct log_fields f = { 0, -1, NULL, p->target.name };
+    if(it->attempts > 1)
+      plog_fields(LOG_INFO, what, &f, "up after %.1fs (attempt %u)", (double)(now - w->started) / 1000.0, it->attempts);
+    else
+      plog_fields(LOG_INFO, what, &f, "up after %.1fs", (double)(now - w->started) / 1000.0);
+  }
   it->up = 1;
   w->missing--;
   if(!w->missing) {

@@ -44,6 +44,19 @@ void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
  * case-insensitive), so its value must never be printed; 0 otherwise. */
 int log_is_secret_name(const char *name);
 
+/* Structured fields of a line: in JSON mode they become keys of their own ("pid",
+ * "exit_code", "state", "target"); the text format shows them only through the message. */
+struct log_fields {
+  int pid;            /* 0: none */
+  int exit_code;      /* -1: none */
+  const char *state;  /* NULL: none */
+  const char *target; /* NULL: none */
+};
+#define LOG_NO_FIELDS { 0, -1, NULL, NULL }
+
+void plog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #define log_error(what, ...) plog(LOG_ERROR, what, __VA_ARGS__)
 #define log_warn(what, ...)  plog(LOG_WARN, what, __VA_ARGS__)
 #define log_info(what, ...)  plog(LOG_INFO, what, __VA_ARGS__)

@@ -84,7 +84,7 @@ struct sv {
   /* state */
   enum sv_state state;
   enum sv_want want;
-  pid_t pid;
+  pid_t pid, last_pid;
   int64_t spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at;
   int failures;                 /* consecutive failures: the back-off exponent */
   unsigned restarts;            /* total respawns */

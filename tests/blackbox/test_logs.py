@@ -101,6 +101,16 @@ def test_json_every_line_of_a_busy_run(busy):
     assert {"wait", "liveness", "sh", "reap", "drain", "http"} <= comps, comps
     assert "IDLE -> WAITING" in msgs and "giving up after 1 restarts" in msgs, msgs
     assert {o["level"] for o in objs} >= {"info", "warn", "error", "debug"}
+    # structured fields: transitions carry the state and the pid, endings the exit code,
+    # wait lines the target
+    moves = [o for o in objs if " -> " in o["message"]]
+    assert moves and all(o["state"] == o["message"].split(" -> ")[1].split(" ")[0] for o in moves), moves
+    up = [o for o in moves if o["state"] == "UP"]
+    assert up and all(isinstance(o["pid"], int) and o["pid"] > 0 for o in up), up
+    ended = [o for o in moves if o["state"] in ("BACKOFF", "DONE", "FAILED")]
+    assert ended and all(isinstance(o["exit_code"], int) for o in ended), ended
+    waits = [o for o in objs if o["component"].startswith("wait: ")]
+    assert waits and all(o["target"] == o["component"][len("wait: "):] for o in waits), waits
 
 
 def test_text_every_line_of_a_busy_run(busy):
