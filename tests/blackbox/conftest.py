@@ -14,6 +14,7 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +52,15 @@ def pinit_bin():
     if not PINIT or not os.access(PINIT, os.X_OK):
         pytest.skip("no pinit binary (set PINIT_BIN or build build-dev/pinit)")
     return PINIT
+
+
+def free_port():
+    """A loopback TCP port that nothing listens on (right now)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def pinit_env(extra=None, socket=True):

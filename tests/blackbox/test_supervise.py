@@ -11,15 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import PINIT, SLOW, pinit_env, start_pid1, wait_for
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from conftest import PINIT, SLOW, free_port, pinit_env, start_pid1, wait_for
 
 
 def client(r, *args, env=None, timeout=10, **kw):

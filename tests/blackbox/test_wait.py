@@ -5,6 +5,7 @@ server that never answers (the loop must not block), signals during a wait, and 
 targets in parallel.  Exit codes: 0 all up, 69 timed out, 64 usage, 128+N on signal N."""
 import http.server
 import os
+import re
 import shutil
 import signal
 import socket
@@ -14,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import LOG_LINE, PINIT, SLOW, pinit_env, start_pid1
+from conftest import LOG_LINE, PINIT, SLOW, free_port, pinit_env, start_pid1
 
 pytestmark = pytest.mark.usefixtures("pinit_bin")
 
@@ -76,14 +77,6 @@ def cleanup():
                 it.close()
         except OSError:
             pass
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def listen_tcp(port=0, host="127.0.0.1", family=socket.AF_INET):
@@ -360,7 +353,8 @@ def test_dead_dns_does_not_block_the_loop(dead_dns, tmp_path):
     assert up, w
     secs = float(up[0].split("up after ")[1].split("s")[0])
     assert secs < 1.0 + 0.6 * SLOW, w
-    assert "dead.pinit-test:80 (timeout after 1s (resolving))" in w.err, w
+    # the last attempt is cut to the time left, so under load it may end a little before 1 s
+    assert re.search(r"dead\.pinit-test:80 \(timeout after (1s|\d{3}ms) \(resolving\)\)", w.err), w
 
 
 def test_sigterm_during_dead_dns(dead_dns):
