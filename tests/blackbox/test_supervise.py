@@ -132,6 +132,30 @@ def test_notify_fd_marks_the_child_ready():
     wait_for(lambda: client(r, "check", "--ready").returncode == 0, 10 * SLOW, interval=0.1, what="ready")
 
 
+NOTIFY_CHILD = r"""
+import os, socket, time
+time.sleep(1)
+addr = os.environ["NOTIFY_SOCKET"]
+if addr.startswith("@"):
+    addr = "\0" + addr[1:]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.sendto(b"STATUS=warming caches\n", addr)
+time.sleep(0.5)
+s.sendto(b"READY=1\nSTATUS=serving", addr)
+time.sleep(600)
+"""
+
+
+def test_notify_socket_marks_the_child_ready_and_shows_its_status():
+    r = start(["--", "python3", "-c", NOTIFY_CHILD], env={"PINIT_NOTIFY_SOCKET": "1"})
+    wait_for(lambda: state_of(r) == "starting", 5 * SLOW, interval=0.05, what="starting")
+    assert client(r, "check", "--ready").returncode == 1
+    wait_for(lambda: client(r, "check", "--ready").returncode == 0, 10 * SLOW, interval=0.1, what="READY=1")
+    st = status_json(r)
+    assert st["state"] == "up" and st["message"] == "serving", st
+    assert 'status "serving"' in client(r, "status").stdout
+
+
 def test_sigterm_during_backoff_exits_at_once_without_respawn(tmp_path):
     log = tmp_path / "spawns"
     r = start(["--", "sh", "-c", f"echo x >> {log}; exit 3"],
