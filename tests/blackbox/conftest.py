@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -61,6 +62,27 @@ def free_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def make_flink_home(base, script, prefix="pinit-flink-"):
+    """A world-readable fake FLINK_HOME (the child may run as another user): conf/config.yaml
+    holding `base`, lib/flink-dist-1.20.1.jar, one opt/ plugin jar, and `script` as every
+    bin/<role>.sh.  The caller removes it (shutil.rmtree)."""
+    d = tempfile.mkdtemp(prefix=prefix, dir="/tmp")
+    os.chmod(d, 0o755)
+    for sub in ("bin", "conf", "lib", "opt", "plugins", "log"):
+        os.mkdir(os.path.join(d, sub))
+        os.chmod(os.path.join(d, sub), 0o777)
+    with open(os.path.join(d, "conf", "config.yaml"), "w") as f:
+        f.write(base)
+    open(os.path.join(d, "lib", "flink-dist-1.20.1.jar"), "w").close()
+    open(os.path.join(d, "opt", "flink-s3-fs-hadoop-1.20.1.jar"), "w").close()
+    for name in ("jobmanager.sh", "taskmanager.sh", "standalone-job.sh", "historyserver.sh"):
+        p = os.path.join(d, "bin", name)
+        with open(p, "w") as f:
+            f.write(script)
+        os.chmod(p, 0o755)
+    return d
 
 
 def pinit_env(extra=None, socket=True):

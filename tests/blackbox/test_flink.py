@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from conftest import PINIT, SLOW, pinit_env, start_pid1, wait_for
+from conftest import PINIT, SLOW, make_flink_home, pinit_env, start_pid1, wait_for
 
 BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\nrest:\n  port: 8081\n"
 
@@ -32,20 +32,7 @@ exec sleep 600
 @pytest.fixture
 def flink_home():
     """A world-readable fake FLINK_HOME (the child may run as another user)."""
-    d = tempfile.mkdtemp(prefix="pinit-flink-", dir="/tmp")
-    os.chmod(d, 0o755)
-    for sub in ("bin", "conf", "lib", "opt", "plugins", "log"):
-        os.mkdir(os.path.join(d, sub))
-        os.chmod(os.path.join(d, sub), 0o777)
-    with open(os.path.join(d, "conf", "config.yaml"), "w") as f:
-        f.write(BASE)
-    open(os.path.join(d, "lib", "flink-dist-1.20.1.jar"), "w").close()
-    open(os.path.join(d, "opt", "flink-s3-fs-hadoop-1.20.1.jar"), "w").close()
-    for script in ("jobmanager.sh", "taskmanager.sh", "standalone-job.sh", "historyserver.sh"):
-        p = os.path.join(d, "bin", script)
-        with open(p, "w") as f:
-            f.write(SCRIPT)
-        os.chmod(p, 0o755)
+    d = make_flink_home(BASE, SCRIPT, "pinit-flink-")
     yield d
     shutil.rmtree(d, ignore_errors=True)
 

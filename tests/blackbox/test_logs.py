@@ -18,7 +18,7 @@ import threading
 
 import pytest
 
-from conftest import LOG_LINE, PINIT, SLOW, pinit_env, run_pid1
+from conftest import LOG_LINE, PINIT, SLOW, make_flink_home, pinit_env, run_pid1
 
 SECRET = "hunter2-secret"
 LEVELS = {"error", "warn", "info", "debug"}
@@ -150,19 +150,7 @@ exit 0
 
 @pytest.fixture
 def flink_home():
-    d = tempfile.mkdtemp(prefix="pinit-logs-flink-", dir="/tmp")
-    os.chmod(d, 0o755)
-    for sub in ("bin", "conf", "lib", "opt", "plugins", "log"):
-        os.mkdir(os.path.join(d, sub))
-    with open(os.path.join(d, "conf", "config.yaml"), "w") as f:
-        f.write(BASE)
-    open(os.path.join(d, "lib", "flink-dist-1.20.1.jar"), "w").close()
-    open(os.path.join(d, "opt", "flink-s3-fs-hadoop-1.20.1.jar"), "w").close()
-    for script in ("jobmanager.sh", "taskmanager.sh", "standalone-job.sh", "historyserver.sh"):
-        p = os.path.join(d, "bin", script)
-        with open(p, "w") as f:
-            f.write(ROLE)
-        os.chmod(p, 0o755)
+    d = make_flink_home(BASE, ROLE, "pinit-logs-flink-")
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
