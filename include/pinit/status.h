@@ -10,7 +10,7 @@
 
 struct status_view {
   const struct sv *sv;
-  int64_t now;          /* monotonic ms, the clock of sv's timestamps */
+  struct clock_mono now; /* the clock of sv's timestamps */
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
   const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
