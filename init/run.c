@@ -377,6 +377,7 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->now = clock_mono_now();
   v->reaped = r->reaped;
   v->message = r->message;
+  v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
   if(!r->nwait)
     snprintf(deps, cap, "none");
   else if(r->waiting) {
@@ -451,8 +452,13 @@ static void apply(struct run *r, struct sv_actions a)
     health_stop(r, &r->live);
     health_stop(r, &r->ready);
   }
-  if(a.flags & SV_ACT_KILL)
+  if(a.flags & SV_ACT_KILL) {
     kill_child(r, a.signal, a.group);
+    /* a stopped child cannot act on a stop signal: continue it (the group gets SIGCONT
+     * in kill_child already), as s6 does */
+    if(!a.group && a.signal != SIGKILL && a.signal != SIGCONT)
+      kill_child(r, SIGCONT, 0);
+  }
   if(a.flags & SV_ACT_TIMER_STOP)
     ev_timer_stop(r->loop, &r->sv_timer);
   if(a.flags & SV_ACT_SPAWN)

@@ -41,6 +41,18 @@ static const char *state_word(enum sv_state s)
   return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "?";
 }
 
+/* The child exists but a signal stopped it (state T): it serves nothing. */
+static int child_stopped(const struct status_view *v)
+{
+  return sv_running(v->sv) && v->child_state == 'T';
+}
+
+/* The liveness of the view: the machine's, and not stopped. */
+static int view_live(const struct status_view *v)
+{
+  return sv_live(v->sv) && !child_stopped(v);
+}
+
 size_t status_line(const struct status_view *v, char *buf, size_t cap)
 {
   const struct sv *sv = v->sv;
@@ -52,7 +64,9 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
   if(sv->pid > 0)
     append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
   if(sv_running(sv)) {
-    if(sv->healthy && sv_live(sv))
+    if(child_stopped(v))
+      append(buf, cap, &len, ", stopped by a signal");
+    else if(sv->healthy && view_live(v))
       append(buf, cap, &len, ", healthy %s", status_age(clock_mono_diff(v->now, sv->healthy_since), a, sizeof(a)));
     else
       append(buf, cap, &len, ", unhealthy (%d failed probes)", sv->live_fail);
@@ -102,9 +116,10 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
          (long long)(sv->pid > 0 ? clock_mono_diff(v->now, sv->spawned_at) / 1000 : 0));
-  append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", sv_live(sv) ? "true" : "false",
-         sv_is_ready(sv) && sv->ready ? "true" : "false",
-         (long long)(sv_live(sv) && sv->healthy ? clock_mono_diff(v->now, sv->healthy_since) / 1000 : 0));
+  append(buf, cap, &len, ",\"stopped\":%s", child_stopped(v) ? "true" : "false");
+  append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", view_live(v) ? "true" : "false",
+         view_live(v) && sv_is_ready(sv) && sv->ready ? "true" : "false",
+         (long long)(view_live(v) && sv->healthy ? clock_mono_diff(v->now, sv->healthy_since) / 1000 : 0));
   append(buf, cap, &len, ",\"restarts\":%u,\"restarts_by_reason\":{\"exit\":%u,\"signal\":%u,\"health\":%u,\"manual\":%u}",
          sv->restarts, sv->restarts_by[SV_R_EXIT], sv->restarts_by[SV_R_SIGNAL], sv->restarts_by[SV_R_HEALTH],
          sv->restarts_by[SV_R_MANUAL]);
@@ -132,6 +147,10 @@ int status_check_live(const struct status_view *v, char *why, size_t cap)
 {
   const struct sv *sv = v->sv;
   char a[32];
+  if(child_stopped(v)) {
+    snprintf(why, cap, "unhealthy: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
+    return 1;
+  }
   if(sv_live(sv)) {
     snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
     return 0;

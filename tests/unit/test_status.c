@@ -180,7 +180,7 @@ static void check_verdicts(const struct status_view *v, int live, const char *li
 int main(void)
 {
   struct sv sv;
-  struct status_view v = { &sv, { NOW }, NULL, 0, "" };
+  struct status_view v = { &sv, { NOW }, NULL, 0, "", 0 };
   char buf[64];
 
   /* ---- status_age boundaries ---- */
@@ -303,6 +303,26 @@ int main(void)
   sv.state = SV_FAILED;
   check_line(&v, "tm: failed, restarts 3 (last: exit 1, 2s ago), deps none");
   check_verdicts(&v, 1, "unhealthy: tm is failed", 1, "unhealthy: tm is failed");
+
+  /* ---- a child stopped by a signal (/proc state T) is neither healthy nor ready ---- */
+  make_sv(&sv, "jm");
+  sv.state = SV_UP;
+  sv.pid = 42;
+  sv.spawned_at.ms = sv.healthy_since.ms = NOW - 5000;
+  sv.healthy = sv.ready = 1;
+  v.child_state = 'S';
+  check_line(&v, "jm: up (pid 42) 5s, healthy 5s, restarts 0, deps none");
+  check_json(&v, (const char *const[]){ "\"stopped\":false", "\"healthy\":true", "\"ready\":true", NULL });
+  check_verdicts(&v, 0, "healthy: jm pid 42 up 5s", 0, "ready: jm pid 42");
+  v.child_state = 'T';
+  check_line(&v, "jm: up (pid 42) 5s, stopped by a signal, restarts 0, deps none");
+  check_json(&v, (const char *const[]){ "\"stopped\":true", "\"healthy\":false", "\"ready\":false",
+                                        "\"healthy_seconds\":0", NULL });
+  check_verdicts(&v, 1, "unhealthy: jm pid 42 is stopped by a signal", 1, "unhealthy: jm pid 42 is stopped by a signal");
+  sv.state = SV_BACKOFF; /* no child: a stale letter means nothing */
+  sv.pid = 0;
+  check_json(&v, (const char *const[]){ "\"stopped\":false", NULL });
+  v.child_state = 0;
 
   /* ---- escaping: names, deps and the child's STATUS= message ---- */
   make_sv(&sv, "we\"ird\\name");
