@@ -235,7 +235,6 @@ static void usage(void)
 int cmd_flink(int argc, char **argv, char **envp)
 {
   static struct config cfg;
-  static char *cargv[256];
   static char script[PATH_MAX], confdir[PATH_MAX], rpc_buf[256], dbuf[2048];
   static gid_t groups[FLINK_GROUPS_MAX];
   const char *defaults[16];
@@ -246,6 +245,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   const char *props, *rpc, *home, *ha, *quorum;
   char ha_buf[64];
   int ngroups = 0, nargs;
+  char **cargv;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
@@ -306,18 +306,24 @@ int cmd_flink(int argc, char **argv, char **envp)
   if(confdir[0])
     setenv("FLINK_CONF_DIR", confdir, 1);
 
+  /* every argument, however many: "bash SCRIPT start-foreground" + argv[2..] + NULL at most */
+  cargv = calloc((size_t)argc + 3, sizeof(*cargv));
+  if(!cargv) {
+    log_error("flink", "%d arguments: %s", argc, strerror(errno));
+    return 1;
+  }
   nargs = 0;
   if(role) {
     snprintf(script, sizeof(script), "%s/bin/%s", home, role->script);
     cargv[nargs++] = "bash";
     cargv[nargs++] = script;
     cargv[nargs++] = "start-foreground";
-    for(int i = 2; i < argc && nargs < 255; i++)
+    for(int i = 2; i < argc; i++)
       cargv[nargs++] = argv[i];
     log_info("flink", "starting %s", role->name);
   }
   else {
-    for(int i = 1; i < argc && nargs < 255; i++)
+    for(int i = 1; i < argc; i++)
       cargv[nargs++] = argv[i];
   }
   cargv[nargs] = NULL;

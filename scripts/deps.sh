@@ -244,6 +244,10 @@ build_libev() {
   step "build: libev ($(basename "$d"))"
   cd "$d"
   run "$log" ./configure --prefix="$PREFIX" --disable-shared --enable-static --disable-dependency-tracking
+  # pinit's relative timers must run on CLOCK_MONOTONIC: ev.c turns EV_USE_MONOTONIC on when
+  # configure found clock_gettime (or the raw syscall)
+  grep -Eq '^#define HAVE_CLOCK_(GETTIME|SYSCALL) 1' config.h ||
+    die "libev: configure found no clock_gettime, so its timers would follow the wall clock"
   run "$log" make -j"$JOBS"
   run "$log" make install DESTDIR="$STAGE"
   # libev-dev ships ev.h and ev++.h; event.h is the libevent emulation, not wanted here.
