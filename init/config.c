@@ -5,6 +5,7 @@
 #include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
+#include "pinit/secret_file.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
 
@@ -712,51 +713,5 @@ int config_print(const struct config *cfg, int fd)
 
 int config_load_secret_files(struct config_error *err)
 {
-  extern char **environ;
-  char names[64][128];
-  int count = 0;
-
-  /* collect first: setenv() may move environ */
-  for(char **e = environ; e && *e && count < 64; e++) {
-    const char *eq = strchr(*e, '=');
-    size_t nlen = eq ? (size_t)(eq - *e) : 0;
-    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6)) {
-      memcpy(names[count], *e, nlen);
-      names[count++][nlen] = '\0';
-    }
-  }
-  for(int i = 0; i < count; i++) {
-    char target[128], buf[65536];
-    const char *path = getenv(names[i]);
-    ssize_t n;
-    int fd;
-    snprintf(target, sizeof(target), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-    if(getenv(target))
-      continue; /* an explicit value wins */
-    /* only Docker-secret style variables: a secret-looking NAME or a file under
-     * /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and friends are left alone */
-    if(!path || !*path || (!log_is_secret_name(target) && strncmp(path, "/run/secrets/", 13)))
-      continue;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if(fd < 0) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, strerror(errno));
-      return -1;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if(n < 0 || n == (ssize_t)sizeof(buf) - 1) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
-      return -1;
-    }
-    if(n > 0 && buf[n - 1] == '\n')
-      n--;
-    if(n > 0 && buf[n - 1] == '\r')
-      n--;
-    buf[n] = '\0';
-    if(setenv(target, buf, 1)) {
-      snprintf(err->msg, sizeof(err->msg), "%s: %s", target, strerror(errno));
-      return -1;
-    }
-  }
-  return 0;
+  return secret_file_load_env(err->msg, sizeof(err->msg));
 }
