@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include "pinit_inih.h"   /* generated: cmake/inih.cmake */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,8 +369,8 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
   return 1;
 }
 
-/* fgets-style reader that counts lines, so errors can name them. */
-#define INI_LINE_MAX 4096
+/* inih's line buffer (cmake/inih.cmake), so errors can name a line that is too long. */
+#define INI_LINE_MAX PINIT_INI_MAX_LINE
 
 /* fgets-style reader that counts physical lines (inih may read a long line in pieces). */
 static char *counting_reader(char *str, int num, void *stream)
@@ -406,11 +407,8 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
   }
   snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
   st->file = st->cfg->path;
-  /* Debian's inih takes its options at run time: a heap line buffer that grows */
-  ini_stop_on_first_error = 1;
-  ini_use_stack = 0;
-  ini_allow_realloc = 1;
-  ini_max_line = INI_LINE_MAX;
+  /* Debian's inih takes its options at run time: all of them, from cmake/inih.cmake */
+  pinit_inih_setup();
   rc = ini_parse_stream(counting_reader, st, ini_cb, st);
   fclose(st->fp);
   st->fp = NULL;
