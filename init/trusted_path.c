@@ -130,6 +130,11 @@ int trusted_path_open(int dirfd, const char *path, int flags, struct trusted_pat
       fd = openat(cur, p, flags | O_NOFOLLOW | O_CLOEXEC);
     else
       fd = openat(cur, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if(fd >= 0 && last && (flags & O_PATH) && !fstat(fd, &st) && S_ISLNK(st.st_mode)) {
+      close(fd);                /* O_PATH|O_NOFOLLOW opened the link itself: follow it below */
+      fd = -1;
+      errno = ELOOP;
+    }
     if(fd >= 0) {
       if(last) {
         fd = check_final(cur, fd, p, len, why);

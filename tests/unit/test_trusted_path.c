@@ -61,6 +61,8 @@ static const struct {
   {"user/fifo", O_RDONLY | O_NONBLOCK, 0, NULL, NULL},     /* opens, does not block */
   {"sticky/link", O_RDONLY, 0, "ok", NULL},                /* root's link in a sticky dir */
   {"root/userlink", O_RDONLY, ELOOP, NULL, "userlink"},    /* 9999's link in root's dir */
+  {"user/evil", O_PATH, ELOOP, NULL, "evil"},              /* O_PATH: the same rule */
+  {"root/config.yaml", O_PATH, 0, NULL, NULL},             /* O_PATH: root's links followed */
 };
 
 int main(void)
@@ -132,6 +134,10 @@ int main(void)
       if(fd < 0)
         fprintf(stderr, "case %zu (%s): %s\n", i, cases[i].path, strerror(errno));
       CHECK(fd >= 0);
+      if(fd >= 0 && (cases[i].flags & O_PATH)) {
+        struct stat st;
+        CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode));   /* the target, not the link */
+      }
       if(fd >= 0 && cases[i].text) {
         ssize_t n = read(fd, buf, sizeof(buf) - 1);
         buf[n > 0 ? n : 0] = 0;
