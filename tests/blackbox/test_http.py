@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from conftest import PINIT, SLOW, free_port, pinit_env, start_pid1, wait_for
+from conftest import PINIT, SLOW, free_port, in_ns, pinit_env, start_pid1, wait_for
 
 
 def start(args, env=None, port=None, **kw):
@@ -38,9 +38,10 @@ def answers(port, host="127.0.0.1"):
 
 
 def client(r, *args, timeout=10):
+    """`pinit ARGS` inside r's PID namespace (as `docker exec` does)."""
     e = pinit_env(socket=False)
     e["PINIT_CONTROL_SOCKET"] = r.socket
-    return subprocess.run([PINIT, *args], env=e, capture_output=True, text=True, timeout=timeout * SLOW)
+    return subprocess.run(in_ns(r) + [PINIT, *args], env=e, capture_output=True, text=True, timeout=timeout * SLOW)
 
 
 class Reply:
