@@ -297,7 +297,7 @@ def test_http_probes_answered_under_silent_connection_churn():
         stop.set()
         t.join()
     print(f"\n{codes.count('200')} of 30 probes answered 200 with {rate:.0f} silent connections/s: {codes}")
-    assert rate > 300, rate
+    assert rate > 250, f"the churn reached only {rate:.0f} connections/s"
     assert codes.count("200") >= 29, codes
     assert r.p.poll() is None
 

@@ -252,7 +252,8 @@ def test_restart_and_stop_refused_for_another_uid():
     assert ok.returncode == 0, ok
     wait_for(lambda: status_json(r)["restarts"] == 1, 5 * SLOW, interval=0.05, what="manual restart")
     assert status_json(r)["restarts_by_reason"]["manual"] == 1
-    assert client(r, "stop").returncode == 0
+    # inside the namespace, the client may die with it (-9) once pinit has answered and exited
+    assert client(r, "stop").returncode in (0, -9)
     assert r.wait(15) in (0, 143)
 
 
