@@ -247,7 +247,7 @@ def test_silent_connections_do_not_block_a_real_client_or_pid1():
         t0 = time.monotonic()
         assert client(r, "check").returncode == 0
         assert time.monotonic() - t0 < 1 * SLOW
-        # once the silent ones are older than a second, a real client takes a slot from them
+        # later too, a real client takes a slot from a silent one (at once: server.c)
         time.sleep(1.2)
         t0 = time.monotonic()
         rep = get(r.port, "/metrics", timeout=3)
