@@ -1,5 +1,6 @@
 /* ctl.c - pinit check / status / restart / stop.  See include/pinit/ctl.h. */
 #include "pinit/ctl.h"
+#include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/control.h"
 #include "pinit/log.h"
@@ -61,7 +62,7 @@ int cmd_status(int argc, char **argv, char **envp)
       verb = CTL_STATUS_JSON;
     else {
       log_error("usage", "pinit status [--json]");
-      return 64;
+      return EXITCODE_USAGE;
     }
   }
   code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
@@ -69,7 +70,7 @@ int cmd_status(int argc, char **argv, char **envp)
     if(verb == CTL_STATUS_JSON)
       printf("{\"error\":\"%s\"}\n", "supervisor unreachable");
     log_error("status", "%s", text);
-    return 4;
+    return EXITCODE_STATUS_UNREACHABLE;
   }
   say(STDOUT_FILENO, text);
   return code;
@@ -81,7 +82,7 @@ static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
   int code;
   if(argc > 1) {
     log_error("usage", "pinit %s takes no arguments", argv[0]);
-    return 64;
+    return EXITCODE_USAGE;
   }
   code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
   if(code < 0) {

@@ -1,6 +1,7 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
+#include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/log.h"
 #include "pinit/plugins.h"
@@ -214,7 +215,7 @@ int cmd_flink(int argc, char **argv, char **envp)
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
-    return argc < 2 ? 64 : 0;
+    return argc < 2 ? EXITCODE_USAGE : 0;
   }
   role = find_role(argv[1]);
   props = config_env(envp, "FLINK_PROPERTIES");
@@ -238,11 +239,11 @@ int cmd_flink(int argc, char **argv, char **envp)
 
   if(role && flink_role_defaults(role->name, props, rpc, quorum, defaults, 16, dbuf, sizeof(dbuf)) < 0) {
     log_error("flink", "%s: role defaults too long", role->name);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   if(config_load_secret_files(&err) || config_load(&cfg, role ? defaults : NULL, envp, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   log_setup(cfg.log_level_set ? cfg.log_level : LOG_INFO, cfg.log_format);
   home = config_env(envp, "FLINK_HOME");
@@ -267,7 +268,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   ropts.rpc_address = rpc;
   ropts.format = !strcmp(cfg.flink_format, "yaml") ? RENDER_YAML : !strcmp(cfg.flink_format, "legacy") ? RENDER_LEGACY : RENDER_AUTO;
   if(render_flink_config(envp, &ropts, confdir, sizeof(confdir)) < 0)
-    return 78;
+    return EXITCODE_CONFIG;
   if(confdir[0])
     setenv("FLINK_CONF_DIR", confdir, 1);
 

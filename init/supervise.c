@@ -1,5 +1,6 @@
 /* supervise.c - the main child's state machine.  See include/pinit/supervise.h. */
 #include "pinit/supervise.h"
+#include "pinit/exitcode.h"
 #include "pinit/backoff.h"
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -249,10 +250,10 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock
     if(ev->arg)
       spawn(sv, &a, now, SV_R_NONE);
     else {
-      sv->exit_code = 69;
+      sv->exit_code = EXITCODE_UNAVAILABLE;
       transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
       a.flags |= SV_ACT_EXIT;
-      a.exit_code = 69;
+      a.exit_code = EXITCODE_UNAVAILABLE;
     }
     break;
 

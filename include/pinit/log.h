@@ -7,13 +7,17 @@
  *
  * Each line is formatted into a fixed buffer (lines longer than LOG_LINE_MAX are cut)
  * and written with a single write(2), so lines from pinit never interleave with each
- * other.  Never allocates, never blocks beyond that one write to stderr.  Safe to call
- * in a forked child before exec (it uses no locks).
+ * other.  Never allocates, never blocks beyond that one write to stderr.  Not for a forked
+ * child before exec: formatting calls vsnprintf, strftime and the caller's strerror, which
+ * are not async-signal-safe while other threads (libcurl's resolver) exist; such a child
+ * reports through child_fail.h, whose line log_render() formats before the fork.
+ * Every function here keeps errno.
  */
 #ifndef PINIT_LOG_H
 #define PINIT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define LOG_LINE_MAX 1024
 
@@ -39,6 +43,11 @@ void plog(enum log_level lvl, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
+
+/* Format the line plog() would write, without writing it: into out[0..cap), newline
+ * included, no NUL; returns its length, 0 if `lvl` is filtered out.  Lines are cut to cap. */
+size_t log_render(char *out, size_t cap, enum log_level lvl, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* 1 if a variable or key name looks secret (contains PASSWORD, SECRET, KEY or TOKEN,
  * case-insensitive), so its value must never be printed; 0 otherwise. */
