@@ -1,6 +1,7 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
+#include "pinit/env.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
@@ -302,7 +303,7 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
         return snprintf(why, wcap, "bad variable name in ${...}"), -1;
       memcpy(var, in + 2, vlen);
       var[vlen] = '\0';
-      v = config_env(envp, var);
+      v = env_get(envp, var);
       if(v && *v) {
         add = v;
         n = strlen(v);
@@ -506,18 +507,9 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
 
 void config_log_early(char **envp)
 {
-  const char *f = config_env(envp, "PINIT_LOG_FORMAT");
+  const char *f = env_get(envp, "PINIT_LOG_FORMAT");
   if(f && !strcmp(f, "json"))
     log_setup(log_level_get(), LOG_JSON);
-}
-
-const char *config_env(char **envp, const char *name)
-{
-  size_t n = strlen(name);
-  for(char **e = envp; e && *e; e++)
-    if(!strncmp(*e, name, n) && (*e)[n] == '=')
-      return *e + n + 1;
-  return NULL;
 }
 
 /* Apply PINIT_<SECTION>_<KEY> and the aliases.  Unknown keys of known sections are errors;
@@ -565,7 +557,7 @@ static int load_env(struct load_state *st, char **envp)
   }
 
   /* aliases */
-  if((v = config_env(envp, "PINIT_WAIT")) && *v) {
+  if((v = env_value(envp, "PINIT_WAIT"))) {
     const struct key *k = find_key("wait", "targets");
     if(copy_str(st->cfg->wait_targets, sizeof(st->cfg->wait_targets), v)) {
       snprintf(st->err->msg, sizeof(st->err->msg), "PINIT_WAIT: too long");
@@ -573,7 +565,7 @@ static int load_env(struct load_state *st, char **envp)
     }
     set_source(st, k, "PINIT_WAIT");
   }
-  if((v = config_env(envp, "SERVICE_PRECONDITION")) && *v) {
+  if((v = env_value(envp, "SERVICE_PRECONDITION"))) {
     char *t = st->cfg->wait_targets;
     size_t len = strlen(t);
     if(len + 1 + strlen(v) >= sizeof(st->cfg->wait_targets)) {
@@ -585,11 +577,11 @@ static int load_env(struct load_state *st, char **envp)
     memcpy(t + len, v, strlen(v) + 1);
     set_source(st, find_key("wait", "targets"), len ? "file/env + SERVICE_PRECONDITION" : "SERVICE_PRECONDITION");
   }
-  if((v = config_env(envp, "TINI_SUBREAPER")) && *v)
+  if((v = env_value(envp, "TINI_SUBREAPER")))
     st->cfg->subreaper = 1;
-  if((v = config_env(envp, "TINI_KILL_PROCESS_GROUP")) && *v)
+  if((v = env_value(envp, "TINI_KILL_PROCESS_GROUP")))
     st->cfg->group = 1;
-  if((v = config_env(envp, "TINI_VERBOSITY")) && *v) {
+  if((v = env_value(envp, "TINI_VERBOSITY"))) {
     char *end;
     long n = strtol(v, &end, 10);
     if(*end || n < 0 || n > 3) {
@@ -705,8 +697,8 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
     }
     set_source(&st, k, "role default");
   }
-  path = config_env(envp, "PINIT_CONFIG");
-  if(path && *path)
+  path = env_value(envp, "PINIT_CONFIG");
+  if(path)
     must_exist = 1;
   else
     path = DEFAULT_CONFIG_PATH;

@@ -1,5 +1,6 @@
 /* ctl.c - pinit check / status / restart / stop.  See include/pinit/ctl.h. */
 #include "pinit/ctl.h"
+#include "pinit/env.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/control.h"
@@ -14,8 +15,8 @@ static const char *socket_name(char **envp)
 {
   static struct config cfg;
   struct config_error err;
-  const char *v = config_env(envp, "PINIT_CONTROL_SOCKET");
-  if(v && *v)
+  const char *v = env_value(envp, "PINIT_CONTROL_SOCKET");
+  if(v)
     return v;
   if(config_load(&cfg, NULL, envp, &err) == 0)
     return cfg.control_socket;

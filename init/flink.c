@@ -1,6 +1,7 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
+#include "pinit/env.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/log.h"
@@ -143,8 +144,8 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
  * "false", append the library to LD_PRELOAD (warn if it is missing). */
 static void maybe_jemalloc(char **envp)
 {
-  const char *dis = config_env(envp, "DISABLE_JEMALLOC");
-  const char *pre = config_env(envp, "LD_PRELOAD");
+  const char *dis = env_get(envp, "DISABLE_JEMALLOC");
+  const char *pre = env_get(envp, "LD_PRELOAD");
   struct utsname u;
   char lib[256], val[1024];
 
@@ -218,19 +219,19 @@ int cmd_flink(int argc, char **argv, char **envp)
     return argc < 2 ? EXITCODE_USAGE : 0;
   }
   role = find_role(argv[1]);
-  props = config_env(envp, "FLINK_PROPERTIES");
-  rpc = config_env(envp, "JOB_MANAGER_RPC_ADDRESS");
+  props = env_get(envp, "FLINK_PROPERTIES");
+  rpc = env_get(envp, "JOB_MANAGER_RPC_ADDRESS");
   if(flink_property(props, "jobmanager.rpc.address", rpc_buf, sizeof(rpc_buf)))
     rpc = rpc_buf;
   else if(!rpc || !*rpc) {
     if(render_default_address(rpc_buf, sizeof(rpc_buf)) == 0)
       rpc = rpc_buf;
   }
-  ha = config_env(envp, "HA_MODE");
+  ha = env_get(envp, "HA_MODE");
   if(flink_property(props, "high-availability.type", ha_buf, sizeof(ha_buf)) ||
      flink_property(props, "high-availability", ha_buf, sizeof(ha_buf)))
     ha = ha_buf;
-  quorum = ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE") ? config_env(envp, "HA_ZOOKEEPER_QUORUM") : NULL;
+  quorum = ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE") ? env_get(envp, "HA_ZOOKEEPER_QUORUM") : NULL;
   {
     static char q[512];
     if(quorum && flink_property(props, "high-availability.zookeeper.quorum", q, sizeof(q)))
@@ -246,8 +247,8 @@ int cmd_flink(int argc, char **argv, char **envp)
     return EXITCODE_CONFIG;
   }
   log_setup(cfg.log_level_set ? cfg.log_level : LOG_INFO, cfg.log_format);
-  home = config_env(envp, "FLINK_HOME");
-  if(!home || !*home)
+  home = env_value(envp, "FLINK_HOME");
+  if(!home)
     home = cfg.flink_home;
 
   maybe_jemalloc(envp);

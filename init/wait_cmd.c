@@ -1,6 +1,7 @@
 /* wait_cmd.c - `pinit wait`: parse the command line, run a waiter on the default loop.
  * See include/pinit/wait_cmd.h. */
 #include "pinit/wait_cmd.h"
+#include "pinit/env.h"
 #include "pinit/exitcode.h"
 
 #include "pinit/duration.h"
@@ -27,15 +28,6 @@ static const char usage[] =
 struct wait_run {
   int result;   /* -1 running, else the exit code */
 };
-
-static const char *env_get(char **envp, const char *name)
-{
-  size_t len = strlen(name);
-  for(char **e = envp; e && *e; e++)
-    if(!strncmp(*e, name, len) && (*e)[len] == '=')
-      return *e + len + 1;
-  return NULL;
-}
 
 static void done_cb(struct waiter *w, int ok, void *arg)
 {
@@ -147,7 +139,7 @@ int cmd_wait(int argc, char **argv, char **envp)
   if(!n) {
     static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };
     for(size_t k = 0; k < 2; k++) {
-      const char *list = env_get(envp, vars[k]);
+      const char *list = env_value(envp, vars[k]);
       if(!list)
         continue;
       int got = wait_list_parse(list, targets + n, (size_t)(WAIT_MAX_TARGETS - n), &err);

@@ -1,6 +1,7 @@
 /* config.h - pinit's configuration: built-in defaults (per Flink role), one INI file,
- * then PINIT_<SECTION>_<KEY> environment overrides.  config.c is the only module that
- * reads the process environment (getenv/environ).
+ * then PINIT_<SECTION>_<KEY> environment overrides.  config_load reads the environment
+ * only from the envp it is given (env.h); config_load_secret_files alone reads and
+ * changes the process environment.  Other modules read envp too, all through env.h.
  *
  * Keys (section.key, default) - docs/configuration.md lists them all:
  *   restart.policy never|on-failure|always   restart.delay_min 1s   restart.delay_max 30s
@@ -104,8 +105,5 @@ int config_load_secret_files(struct config_error *err);
 /* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a
  * configuration error is logged in the format the log shipper expects. */
 void config_log_early(char **envp);
-
-/* Look up NAME in envp ("NAME=value" strings).  Returns the value or NULL. */
-const char *config_env(char **envp, const char *name);
 
 #endif
