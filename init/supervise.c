@@ -10,12 +10,24 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const state_names[] = { "IDLE", "WAITING", "STARTING", "UP", "STOPPING", "BACKOFF", "DONE", "FAILED" };
+static const struct {
+  const char *name, *label;
+} states[SV_STATE_COUNT] = {
+  [SV_IDLE] = { "IDLE", "idle" },         [SV_WAITING] = { "WAITING", "waiting" },
+  [SV_STARTING] = { "STARTING", "starting" }, [SV_UP] = { "UP", "up" },
+  [SV_STOPPING] = { "STOPPING", "stopping" }, [SV_BACKOFF] = { "BACKOFF", "backoff" },
+  [SV_DONE] = { "DONE", "done" },         [SV_FAILED] = { "FAILED", "failed" },
+};
 static const char *const reason_names[] = { "none", "exit", "signal", "health", "manual" };
 
 const char *sv_state_name(enum sv_state s)
 {
-  return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+  return (unsigned)s < SV_STATE_COUNT ? states[s].name : "?";
+}
+
+const char *sv_state_label(enum sv_state s)
+{
+  return (unsigned)s < SV_STATE_COUNT ? states[s].label : "?";
 }
 
 const char *sv_reason_name(enum sv_reason r)
