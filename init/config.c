@@ -9,6 +9,7 @@
 #include "pinit/secret_file.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
+#include "pinit/trusted_path.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -454,14 +455,17 @@ static const char *file_kind(mode_t m)
  * directory (compose mounts one when the host file is missing) or /dev/zero is refused. */
 static int load_file(struct load_state *st, const char *path, int must_exist)
 {
+  struct trusted_path_refusal why = {.why = NULL};
   struct stat sb;
   int rc, fd;
 
-  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  /* root reads it: never through a link another user planted (trusted_path.h) */
+  fd = trusted_path_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why);
   if(fd < 0) {
+    char text[512];
     if(errno == ENOENT && !must_exist)
       return 0;
-    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, trusted_path_describe(errno, &why, text, sizeof(text)));
     return -1;
   }
   if(fstat(fd, &sb) < 0) {

@@ -18,11 +18,8 @@
 
 static int fail(const char *what, int err, const struct trusted_path_refusal *why)
 {
-  if(why && why->why)
-    log_error("flink", VAR ": %s: %.200s (owner uid %u): refused: %s", what, why->name, (unsigned)why->uid,
-              why->why);
-  else
-    log_error("flink", VAR ": %s: %s", what, strerror(err));
+  char text[512];
+  log_error("flink", VAR ": %s: %s", what, trusted_path_describe(err, why, text, sizeof(text)));
   return -1;
 }
 
