@@ -1,6 +1,7 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
+#include "pinit/strbuf.h"
 #include "pinit/env.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
@@ -282,7 +283,8 @@ static void set_source(struct load_state *st, const struct key *k, const char *s
  * Returns 0, or -1 with `why` filled (unterminated or too long). */
 static int expand(char **envp, const char *in, char *out, size_t cap, char *why, size_t wcap)
 {
-  size_t len = 0;
+  struct strbuf sb;
+  strbuf_init(&sb, out, cap);
   while(*in) {
     const char *add = in, *end;
     size_t n = 1;
@@ -304,8 +306,8 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
         return snprintf(why, wcap, "bad variable name in ${...}"), -1;
       memcpy(var, in + 2, vlen);
       var[vlen] = '\0';
-      v = env_get(envp, var);
-      if(v && *v) {
+      v = env_value(envp, var);
+      if(v) {
         add = v;
         n = strlen(v);
       }
@@ -317,12 +319,9 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
     }
     else
       in++;
-    if(len + n >= cap)
+    if(strbuf_add(&sb, add, n))
       return snprintf(why, wcap, "too long after ${...} expansion"), -1;
-    memcpy(out + len, add, n);
-    len += n;
   }
-  out[len] = '\0';
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
+#include "pinit/strbuf.h"
 #include "pinit/env.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
@@ -101,16 +102,12 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
   ADD("restart.policy=always");
   if(ha_quorum && *ha_quorum) {
     /* HA: every role needs ZooKeeper first (leader election, the TaskManagers' lookup) */
-    size_t len = 0;
+    struct strbuf sb;
     char q[256];
     snprintf(q, sizeof(q), "%s", ha_quorum);
-    tmp[0] = '\0';
-    for(char *h = strtok(q, ","); h; h = strtok(NULL, ",")) {
-      int w = snprintf(tmp + len, sizeof(tmp) - len, "%stcp://%s", len ? " " : "", trim(h));
-      if(w < 0 || (size_t)w >= sizeof(tmp) - len)
-        break;
-      len += (size_t)w;
-    }
+    strbuf_init(&sb, tmp, sizeof(tmp));
+    for(char *h = strtok(q, ","); h; h = strtok(NULL, ","))
+      strbuf_printf(&sb, "%stcp://%s", sb.len ? " " : "", trim(h));
     ADD("wait.targets=%s", tmp);
   }
   if(!strcmp(role, "jobmanager") || !strcmp(role, "standalone-job")) {
