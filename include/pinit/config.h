@@ -82,9 +82,13 @@ struct config_error {
  * (NULL-terminated, may be NULL; e.g. the Flink role's probes), then the INI file
  * (PINIT_CONFIG, else /etc/pinit/pinit.ini; a missing default file is fine, a missing
  * PINIT_CONFIG file is an error), then the environment `envp`.  Validates everything,
- * including the 2-minute rule when the policy restarts.
- * Returns 0, or -1 with err filled (nothing else changed outside *cfg).  Reads files;
- * call before the event loop starts. */
+ * including the 2-minute rule when the policy restarts (a warning is logged when
+ * restart.allow_slow lets a slow configuration through).  The INI file is opened through
+ * trusted_path_open() (a link another user planted is refused) and must be a regular file
+ * of at most 1 MiB, or /dev/null.
+ * Returns 0 (err->msg "") or -1 with err filled; on -1 *cfg is partly filled and must not be
+ * used.  Not reentrant: it keeps this load's sources (static state) for config_print().
+ * Reads files (blocking I/O); call before the event loop starts. */
 int config_load(struct config *cfg, const char *const *role_defaults, char **envp, struct config_error *err);
 
 /* The worst time from a failure to a new child, in ms, as the 2-minute rule counts it. */

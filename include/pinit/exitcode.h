@@ -31,11 +31,13 @@ struct exit_remap {
 int exit_remap_add(struct exit_remap *r, int code);
 
 /* The code for a wait status: WEXITSTATUS for a normal exit (then remapped), 128+signal
- * for a death by signal (remapped too, as tini does).  `r` may be NULL. */
+ * for a death by signal (remapped too, as tini does), 1 for any other status (stopped,
+ * continued).  `r` may be NULL. */
 int exit_code_from_status(int wstatus, const struct exit_remap *r);
 
 /* One human phrase for a wait status into buf: "exit 3", "signal 9 (KILL)",
- * "signal 11 (SEGV), core dumped".  Returns buf. */
+ * "signal 11 (SEGV), core dumped", "status 0x137f" for anything else.  Cut to cap,
+ * NUL-terminated when cap > 0.  Returns buf. */
 const char *exit_describe(int wstatus, char *buf, unsigned cap);
 
 #endif

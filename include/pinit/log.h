@@ -30,11 +30,11 @@ enum log_level log_level_get(void);
 enum log_format log_format_get(void);
 
 /* Replace the user:password of every URL (scheme, "://", user:password, "@", host) in s
- * with "***", in
- * place (s only shrinks). */
+ * with "***", in place (s only shrinks). */
 void log_redact_userinfo(char *s);
 
-/* Parse "error|warn|info|debug" (or "0".."3"); returns 0 and sets *out, or -1. */
+/* Parse "error|warn|warning|info|debug" (any case) or "0".."3"; returns 0 and sets *out,
+ * or -1 (*out untouched). */
 int log_level_parse(const char *s, enum log_level *out);
 
 /* Log one line.  `what` names the component or object ("spawn", "wait: jobmanager:6123").
@@ -49,8 +49,8 @@ void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
 size_t log_render(char *out, size_t cap, enum log_level lvl, const char *what, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-/* 1 if a variable or key name looks secret (contains PASSWORD, SECRET, KEY or TOKEN,
- * case-insensitive), so its value must never be printed; 0 otherwise. */
+/* 1 if a variable or key name looks secret (contains PASSWORD, PASSWD, SECRET, KEY, TOKEN
+ * or CREDENTIAL, case-insensitive), so its value must never be printed; 0 otherwise. */
 int log_is_secret_name(const char *name);
 
 /* Structured fields of a line: in JSON mode they become keys of their own ("pid",

@@ -126,9 +126,11 @@ const char *sv_reason_name(enum sv_reason r);
 
 /* 1 if the child process exists (STARTING, UP, STOPPING). */
 int sv_running(const struct sv *sv);
-/* The liveness view of `pinit check`: running and not failing its liveness probe. */
+/* The liveness view of `pinit check`: STARTING or UP with a pid, and (when a liveness probe
+ * is configured) fewer than failure_threshold failures in a row.  STOPPING is not live. */
 int sv_live(const struct sv *sv);
-/* The readiness view: live and ready (UP). */
+/* sv_live() and state UP.  It does not look at sv->ready (the readiness probe's or notify
+ * fd's verdict): the readiness view is `sv_is_ready(sv) && sv->ready`. */
 int sv_is_ready(const struct sv *sv);
 
 #endif
