@@ -208,7 +208,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   const struct role *role;
   const char *props, *rpc, *home, *ha, *quorum;
   char ha_buf[64];
-  int ngroups = 0, nargs;
+  int ngroups = 0, nargs, rc;
   char **cargv;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
@@ -293,7 +293,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
-    return 1;
-  return run_with_config(&spec, &cfg);
+  rc = lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0 ? 1 : run_with_config(&spec, &cfg);
+  free(cargv);
+  return rc;
 }
