@@ -1,6 +1,8 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
+#include "pinit/strbuf.h"
+#include "pinit/env.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
@@ -8,6 +10,7 @@
 #include "pinit/secret_file.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
+#include "pinit/trusted_path.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -280,7 +283,8 @@ static void set_source(struct load_state *st, const struct key *k, const char *s
  * Returns 0, or -1 with `why` filled (unterminated or too long). */
 static int expand(char **envp, const char *in, char *out, size_t cap, char *why, size_t wcap)
 {
-  size_t len = 0;
+  struct strbuf sb;
+  strbuf_init(&sb, out, cap);
   while(*in) {
     const char *add = in, *end;
     size_t n = 1;
@@ -302,8 +306,8 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
         return snprintf(why, wcap, "bad variable name in ${...}"), -1;
       memcpy(var, in + 2, vlen);
       var[vlen] = '\0';
-      v = config_env(envp, var);
-      if(v && *v) {
+      v = env_value(envp, var);
+      if(v) {
         add = v;
         n = strlen(v);
       }
@@ -315,12 +319,9 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
     }
     else
       in++;
-    if(len + n >= cap)
+    if(strbuf_add(&sb, add, n))
       return snprintf(why, wcap, "too long after ${...} expansion"), -1;
-    memcpy(out + len, add, n);
-    len += n;
   }
-  out[len] = '\0';
   return 0;
 }
 
@@ -453,14 +454,17 @@ static const char *file_kind(mode_t m)
  * directory (compose mounts one when the host file is missing) or /dev/zero is refused. */
 static int load_file(struct load_state *st, const char *path, int must_exist)
 {
+  struct trusted_path_refusal why = {.why = NULL};
   struct stat sb;
   int rc, fd;
 
-  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  /* root reads it: never through a link another user planted (trusted_path.h) */
+  fd = trusted_path_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why);
   if(fd < 0) {
+    char text[512];
     if(errno == ENOENT && !must_exist)
       return 0;
-    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, trusted_path_describe(errno, &why, text, sizeof(text)));
     return -1;
   }
   if(fstat(fd, &sb) < 0) {
@@ -506,18 +510,9 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
 
 void config_log_early(char **envp)
 {
-  const char *f = config_env(envp, "PINIT_LOG_FORMAT");
+  const char *f = env_get(envp, "PINIT_LOG_FORMAT");
   if(f && !strcmp(f, "json"))
     log_setup(log_level_get(), LOG_JSON);
-}
-
-const char *config_env(char **envp, const char *name)
-{
-  size_t n = strlen(name);
-  for(char **e = envp; e && *e; e++)
-    if(!strncmp(*e, name, n) && (*e)[n] == '=')
-      return *e + n + 1;
-  return NULL;
 }
 
 /* Apply PINIT_<SECTION>_<KEY> and the aliases.  Unknown keys of known sections are errors;
@@ -565,7 +560,7 @@ static int load_env(struct load_state *st, char **envp)
   }
 
   /* aliases */
-  if((v = config_env(envp, "PINIT_WAIT")) && *v) {
+  if((v = env_value(envp, "PINIT_WAIT"))) {
     const struct key *k = find_key("wait", "targets");
     if(copy_str(st->cfg->wait_targets, sizeof(st->cfg->wait_targets), v)) {
       snprintf(st->err->msg, sizeof(st->err->msg), "PINIT_WAIT: too long");
@@ -573,7 +568,7 @@ static int load_env(struct load_state *st, char **envp)
     }
     set_source(st, k, "PINIT_WAIT");
   }
-  if((v = config_env(envp, "SERVICE_PRECONDITION")) && *v) {
+  if((v = env_value(envp, "SERVICE_PRECONDITION"))) {
     char *t = st->cfg->wait_targets;
     size_t len = strlen(t);
     if(len + 1 + strlen(v) >= sizeof(st->cfg->wait_targets)) {
@@ -585,11 +580,11 @@ static int load_env(struct load_state *st, char **envp)
     memcpy(t + len, v, strlen(v) + 1);
     set_source(st, find_key("wait", "targets"), len ? "file/env + SERVICE_PRECONDITION" : "SERVICE_PRECONDITION");
   }
-  if((v = config_env(envp, "TINI_SUBREAPER")) && *v)
+  if((v = env_value(envp, "TINI_SUBREAPER")))
     st->cfg->subreaper = 1;
-  if((v = config_env(envp, "TINI_KILL_PROCESS_GROUP")) && *v)
+  if((v = env_value(envp, "TINI_KILL_PROCESS_GROUP")))
     st->cfg->group = 1;
-  if((v = config_env(envp, "TINI_VERBOSITY")) && *v) {
+  if((v = env_value(envp, "TINI_VERBOSITY"))) {
     char *end;
     long n = strtol(v, &end, 10);
     if(*end || n < 0 || n > 3) {
@@ -705,8 +700,8 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
     }
     set_source(&st, k, "role default");
   }
-  path = config_env(envp, "PINIT_CONFIG");
-  if(path && *path)
+  path = env_value(envp, "PINIT_CONFIG");
+  if(path)
     must_exist = 1;
   else
     path = DEFAULT_CONFIG_PATH;

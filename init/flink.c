@@ -1,6 +1,9 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
+#include "pinit/strbuf.h"
+#include "pinit/env.h"
+#include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/log.h"
 #include "pinit/plugins.h"
@@ -99,16 +102,12 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
   ADD("restart.policy=always");
   if(ha_quorum && *ha_quorum) {
     /* HA: every role needs ZooKeeper first (leader election, the TaskManagers' lookup) */
-    size_t len = 0;
+    struct strbuf sb;
     char q[256];
     snprintf(q, sizeof(q), "%s", ha_quorum);
-    tmp[0] = '\0';
-    for(char *h = strtok(q, ","); h; h = strtok(NULL, ",")) {
-      int w = snprintf(tmp + len, sizeof(tmp) - len, "%stcp://%s", len ? " " : "", trim(h));
-      if(w < 0 || (size_t)w >= sizeof(tmp) - len)
-        break;
-      len += (size_t)w;
-    }
+    strbuf_init(&sb, tmp, sizeof(tmp));
+    for(char *h = strtok(q, ","); h; h = strtok(NULL, ","))
+      strbuf_printf(&sb, "%stcp://%s", sb.len ? " " : "", trim(h));
     ADD("wait.targets=%s", tmp);
   }
   if(!strcmp(role, "jobmanager") || !strcmp(role, "standalone-job")) {
@@ -142,8 +141,8 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
  * "false", append the library to LD_PRELOAD (warn if it is missing). */
 static void maybe_jemalloc(char **envp)
 {
-  const char *dis = config_env(envp, "DISABLE_JEMALLOC");
-  const char *pre = config_env(envp, "LD_PRELOAD");
+  const char *dis = env_get(envp, "DISABLE_JEMALLOC");
+  const char *pre = env_get(envp, "LD_PRELOAD");
   struct utsname u;
   char lib[256], val[1024];
 
@@ -209,27 +208,27 @@ int cmd_flink(int argc, char **argv, char **envp)
   const struct role *role;
   const char *props, *rpc, *home, *ha, *quorum;
   char ha_buf[64];
-  int ngroups = 0, nargs;
+  int ngroups = 0, nargs, rc;
   char **cargv;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
-    return argc < 2 ? 64 : 0;
+    return argc < 2 ? EXITCODE_USAGE : 0;
   }
   role = find_role(argv[1]);
-  props = config_env(envp, "FLINK_PROPERTIES");
-  rpc = config_env(envp, "JOB_MANAGER_RPC_ADDRESS");
+  props = env_get(envp, "FLINK_PROPERTIES");
+  rpc = env_get(envp, "JOB_MANAGER_RPC_ADDRESS");
   if(flink_property(props, "jobmanager.rpc.address", rpc_buf, sizeof(rpc_buf)))
     rpc = rpc_buf;
   else if(!rpc || !*rpc) {
     if(render_default_address(rpc_buf, sizeof(rpc_buf)) == 0)
       rpc = rpc_buf;
   }
-  ha = config_env(envp, "HA_MODE");
+  ha = env_get(envp, "HA_MODE");
   if(flink_property(props, "high-availability.type", ha_buf, sizeof(ha_buf)) ||
      flink_property(props, "high-availability", ha_buf, sizeof(ha_buf)))
     ha = ha_buf;
-  quorum = ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE") ? config_env(envp, "HA_ZOOKEEPER_QUORUM") : NULL;
+  quorum = ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE") ? env_get(envp, "HA_ZOOKEEPER_QUORUM") : NULL;
   {
     static char q[512];
     if(quorum && flink_property(props, "high-availability.zookeeper.quorum", q, sizeof(q)))
@@ -238,15 +237,15 @@ int cmd_flink(int argc, char **argv, char **envp)
 
   if(role && flink_role_defaults(role->name, props, rpc, quorum, defaults, 16, dbuf, sizeof(dbuf)) < 0) {
     log_error("flink", "%s: role defaults too long", role->name);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   if(config_load_secret_files(&err) || config_load(&cfg, role ? defaults : NULL, envp, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   log_setup(cfg.log_level_set ? cfg.log_level : LOG_INFO, cfg.log_format);
-  home = config_env(envp, "FLINK_HOME");
-  if(!home || !*home)
+  home = env_value(envp, "FLINK_HOME");
+  if(!home)
     home = cfg.flink_home;
 
   maybe_jemalloc(envp);
@@ -267,7 +266,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   ropts.rpc_address = rpc;
   ropts.format = !strcmp(cfg.flink_format, "yaml") ? RENDER_YAML : !strcmp(cfg.flink_format, "legacy") ? RENDER_LEGACY : RENDER_AUTO;
   if(render_flink_config(envp, &ropts, confdir, sizeof(confdir)) < 0)
-    return 78;
+    return EXITCODE_CONFIG;
   if(confdir[0])
     setenv("FLINK_CONF_DIR", confdir, 1);
 
@@ -294,7 +293,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
-    return 1;
-  return run_with_config(&spec, &cfg);
+  rc = lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0 ? 1 : run_with_config(&spec, &cfg);
+  free(cargv);
+  return rc;
 }

@@ -90,16 +90,17 @@ void plog_fields(enum log_level lvl, const char *what, const struct log_fields *
   va_end(ap);
 }
 
-static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
-                         va_list ap)
+/* The whole line, newline included, into out[0..cap) (cut to cap); returns its length. */
+static size_t vrender(char *out, size_t cap, enum log_level lvl, const char *what, const struct log_fields *f,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static size_t vrender(char *out, size_t cap, enum log_level lvl, const char *what, const struct log_fields *f,
+                      const char *fmt, va_list ap)
 {
   char msg[LOG_LINE_MAX];
   char line[LOG_LINE_MAX + 256];
   size_t len = 0;
-  int saved = errno, n;
+  int n;
 
-  if(lvl > log_max)
-    return;
   n = vsnprintf(msg, sizeof(msg), fmt, ap);
   if(n >= (int)sizeof(msg))
     msg[escape_utf8_trim(msg, sizeof(msg) - 1)] = '\0';
@@ -149,9 +150,39 @@ static void vplog_fields(enum log_level lvl, const char *what, const struct log_
       len = escape_utf8_trim(line, sizeof(line) - 2);
     line[len++] = '\n';
   }
+  if(len > cap)
+    len = cap;
+  memcpy(out, line, len);
+  return len;
+}
+
+static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
+                         va_list ap)
+{
+  char line[LOG_LINE_MAX + 256];
+  size_t len;
+  int saved = errno;
+
+  if(lvl > log_max)
+    return;
+  len = vrender(line, sizeof(line), lvl, what, f, fmt, ap);
   while(write(STDERR_FILENO, line, len) < 0 && errno == EINTR)
     ;
   errno = saved;
+}
+
+size_t log_render(char *out, size_t cap, enum log_level lvl, const char *what, const char *fmt, ...)
+{
+  va_list ap;
+  size_t len;
+  int saved = errno;
+  if(lvl > log_max)
+    return 0;
+  va_start(ap, fmt);
+  len = vrender(out, cap, lvl, what, NULL, fmt, ap);
+  va_end(ap);
+  errno = saved;
+  return len;
 }
 
 void plog(enum log_level lvl, const char *what, const char *fmt, ...)

@@ -98,8 +98,7 @@ size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
   return len;
 }
 
-static const char *const state_labels[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
-static const char *const reason_labels[] = { "exit", "signal", "health", "manual" };
+/* the reasons a restart is counted under (SV_R_NONE is none) */
 static const enum sv_reason reason_index[] = { SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
 
 static void dependencies(struct out *o, const struct waiter *w)
@@ -175,12 +174,13 @@ size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
   line(&o, "pinit_service_ready %d\n", sv_is_ready(sv) && sv->ready ? 1 : 0);
 
   family(&o, "pinit_service_state", "gauge", "The supervisor's state of the child: 1 for the current state, 0 for the others.");
-  for(size_t i = 0; i < sizeof(state_labels) / sizeof(state_labels[0]); i++)
-    line(&o, "pinit_service_state{state=\"%s\"} %d\n", state_labels[i], (size_t)sv->state == i ? 1 : 0);
+  for(int i = 0; i < SV_STATE_COUNT; i++)
+    line(&o, "pinit_service_state{state=\"%s\"} %d\n", sv_state_label((enum sv_state)i), (int)sv->state == i ? 1 : 0);
 
   family(&o, "pinit_service_restarts_total", "counter", "Restarts of the child, by why the previous incarnation ended.");
-  for(size_t i = 0; i < sizeof(reason_labels) / sizeof(reason_labels[0]); i++)
-    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", reason_labels[i], sv->restarts_by[reason_index[i]]);
+  for(size_t i = 0; i < sizeof(reason_index) / sizeof(reason_index[0]); i++)
+    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", sv_reason_name(reason_index[i]),
+         sv->restarts_by[reason_index[i]]);
 
   family(&o, "pinit_service_last_exit_code", "gauge",
          "Exit code of the last incarnation, 128+N if killed by signal N; absent until the child first ended.");

@@ -1,6 +1,7 @@
 /* plugins.c - ENABLE_BUILT_IN_PLUGINS: plugins/<a>/<a.jar> -> opt/<a.jar>, done as root
  * without following links another user planted.  See include/pinit/plugins.h. */
 #include "pinit/plugins.h"
+#include "pinit/env.h"
 #include "pinit/config.h"
 #include "pinit/log.h"
 #include "pinit/trusted_path.h"
@@ -17,11 +18,8 @@
 
 static int fail(const char *what, int err, const struct trusted_path_refusal *why)
 {
-  if(why && why->why)
-    log_error("flink", VAR ": %s: %.200s (owner uid %u): refused: %s", what, why->name, (unsigned)why->uid,
-              why->why);
-  else
-    log_error("flink", VAR ": %s: %s", what, strerror(err));
+  char text[512];
+  log_error("flink", VAR ": %s: %s", what, trusted_path_describe(err, why, text, sizeof(text)));
   return -1;
 }
 
@@ -62,11 +60,11 @@ static int link_one(int hfd, int pfd, const char *home, const char *jar)
 int plugins_link(char **envp, const char *home)
 {
   struct trusted_path_refusal why = {.why = NULL};
-  const char *list = config_env(envp, VAR), *p;
+  const char *list = env_value(envp, VAR), *p;
   char jar[NAME_MAX + 2];
   int hfd, pfd, rc = 0;
 
-  if(!list || !*list)
+  if(!list)
     return 0;
   if((hfd = trusted_path_open(AT_FDCWD, home, O_RDONLY | O_DIRECTORY, &why)) < 0)
     return fail(home, errno, &why);

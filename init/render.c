@@ -1,6 +1,7 @@
 /* render.c - the Flink config renderer's pure core: environment snapshot + base file ->
  * new file.  See include/pinit/render.h for the rules. */
 #include "pinit/render.h"
+#include "pinit/env.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -965,21 +966,6 @@ static int legacy_parse(struct ctx *c, const char *s, size_t n, const char *name
 
 /* ---- the environment ----------------------------------------------------------------------- */
 
-static const char *env_getn(char *const *envp, const char *name, size_t n)
-{
-  for(; envp && *envp; envp++)
-    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
-      return *envp + n + 1;
-  return NULL;
-}
-
-/* The variable's value, NULL when unset or empty. */
-static const char *env_val(char *const *envp, const char *name)
-{
-  const char *v = env_getn(envp, name, strlen(name));
-  return v && *v ? v : NULL;
-}
-
 static int name_char(char ch, int first)
 {
   return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' || (!first && ch >= '0' && ch <= '9');
@@ -1076,21 +1062,21 @@ static void apply_env(struct ctx *c)
   char *const *envp = c->in->envp;
   const char *v, *ha;
 
-  v = env_val(envp, "JOB_MANAGER_RPC_ADDRESS");
+  v = env_value(envp, "JOB_MANAGER_RPC_ADDRESS");
   if(!v && c->in->rpc_address && *c->in->rpc_address)
     v = c->in->rpc_address;
   if(v)
     set_env(c, "jobmanager.rpc.address", v, strlen(v), L_DEFAULT, "JOB_MANAGER_RPC_ADDRESS", 0);
   set_env(c, "blob.server.port", "6124", 4, L_DEFAULT, "defaults", 0);
   set_env(c, "query.server.port", "6125", 4, L_DEFAULT, "defaults", 0);
-  if((v = env_val(envp, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS")))
+  if((v = env_value(envp, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS")))
     set_env(c, "taskmanager.numberOfTaskSlots", v, strlen(v), L_DEFAULT, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS", 0);
 
   for(size_t m = 0; m < sizeof(mapped) / sizeof(mapped[0]); m++)
-    if((v = env_val(envp, mapped[m][0])))
+    if((v = env_value(envp, mapped[m][0])))
       set_env(c, mapped[m][1], v, strlen(v), L_MAPPED, mapped[m][0], 0);
-  ha = env_val(envp, "HA_MODE");
-  if(ha && strcasecmp(ha, "none") && !env_val(envp, "HA_STORAGE_DIR") &&
+  ha = env_value(envp, "HA_MODE");
+  if(ha && strcasecmp(ha, "none") && !env_value(envp, "HA_STORAGE_DIR") &&
      find(c, "high-availability.storageDir") == NONE) {
     v = "file:///opt/flink/savepoints/ha";
     set_env(c, "high-availability.storageDir", v, strlen(v), L_MAPPED, "HA_MODE", 0);

@@ -1,13 +1,12 @@
 /* render_cmd.c - `pinit render [--dry-run] [--format auto|yaml|legacy]`.
  * See include/pinit/render.h. */
 #include "pinit/render.h"
+#include "pinit/exitcode.h"
 #include "pinit/log.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define EX_USAGE 64
-#define EX_CONFIG 78
 
 static const char usage[] = "usage: pinit render [--dry-run] [--format auto|yaml|legacy]";
 
@@ -44,18 +43,18 @@ int cmd_render(int argc, char **argv, char **envp)
     else if(!strcmp(a, "--format")) {
       if(++i == argc) {
         log_error("render", "--format needs a value (%s)", usage);
-        return EX_USAGE;
+        return EXITCODE_USAGE;
       }
       val = argv[i];
     }
     else {
       log_error("render", "unknown argument '%s' (%s)", a, usage);
-      return EX_USAGE;
+      return EXITCODE_USAGE;
     }
     if(val && parse_format(val, &o.format)) {
       log_error("render", "--format: '%s' is not auto, yaml or legacy", val);
-      return EX_USAGE;
+      return EXITCODE_USAGE;
     }
   }
-  return render_flink_config(envp, &o, NULL, 0) ? EX_CONFIG : 0;
+  return render_flink_config(envp, &o, NULL, 0) ? EXITCODE_CONFIG : 0;
 }

@@ -1,6 +1,7 @@
 /* render_file.c - the Flink config renderer's file layer: which file, atomic write, the
  * read-only conf dir fallback.  See include/pinit/render.h. */
 #include "pinit/render.h"
+#include "pinit/env.h"
 #include "pinit/log.h"
 #include "pinit/trusted_path.h"
 
@@ -18,15 +19,6 @@
 
 #define MAX_BASE (16u << 20)   /* a base file larger than this is refused */
 #define COPY_DIR "pinit-flink-conf"
-
-static const char *env_val(char **envp, const char *name)
-{
-  size_t n = strlen(name);
-  for(; envp && *envp; envp++)
-    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
-      return (*envp)[n + 1] ? *envp + n + 1 : NULL;
-  return NULL;
-}
 
 static int path_join(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -466,8 +458,8 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   size_t base_len = 0;
   int fd, cfd, ddfd = -1, rc = -1;
 
-  home = o->flink_home ? o->flink_home : env_val(envp, "FLINK_HOME") ? env_val(envp, "FLINK_HOME") : "/opt/flink";
-  conf = o->conf_dir ? o->conf_dir : env_val(envp, "FLINK_CONF_DIR");
+  home = o->flink_home ? o->flink_home : env_value(envp, "FLINK_HOME") ? env_value(envp, "FLINK_HOME") : "/opt/flink";
+  conf = o->conf_dir ? o->conf_dir : env_value(envp, "FLINK_CONF_DIR");
   if(!conf) {
     if(path_join(conf_buf, sizeof(conf_buf), home, "conf")) {
       log_error("render", "%s/conf: name too long", home);
@@ -512,7 +504,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   in.base_len = base_len;
   in.base_name = name;
   in.rpc_address = o->rpc_address;
-  if(!in.rpc_address && !env_val(envp, "JOB_MANAGER_RPC_ADDRESS")) {
+  if(!in.rpc_address && !env_value(envp, "JOB_MANAGER_RPC_ADDRESS")) {
     if(render_default_address(addr, sizeof(addr)) == 0)
       in.rpc_address = addr;
     else
@@ -557,7 +549,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
 
   /* A read-only conf dir (a ConfigMap, a :ro mount; EBUSY: the file itself is a mount, a
    * Kubernetes subPath): render into a writable copy. */
-  rt = o->runtime_dir ? o->runtime_dir : env_val(envp, "PINIT_RUNTIME_DIR") ? env_val(envp, "PINIT_RUNTIME_DIR") : "/tmp";
+  rt = o->runtime_dir ? o->runtime_dir : env_value(envp, "PINIT_RUNTIME_DIR") ? env_value(envp, "PINIT_RUNTIME_DIR") : "/tmp";
   if(path_join(copy, sizeof(copy), rt, COPY_DIR)) {
     log_error("render", "%s/%s: name too long", rt, COPY_DIR);
     goto done;

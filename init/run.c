@@ -1,6 +1,7 @@
 /* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
  * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
 #include "pinit/run.h"
+#include "pinit/exitcode.h"
 #include "pinit/clock.h"
 #include "pinit/control.h"
 #include "pinit/drain.h"
@@ -347,17 +348,17 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     return status_check_ready(&v, text, cap);
   case CTL_STATUS:
     status_line(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : 3;
+    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_STATUS_JSON:
     status_json(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : 3;
+    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_RESTART:
   case CTL_STOP:
     if(peer != 0 && peer != getuid()) {
       snprintf(text, cap, "refused: uid %d may not %s (only root or uid %d)", (int)peer,
                verb == CTL_STOP ? "stop" : "restart", (int)getuid());
       log_warn("control", "%s", text);
-      return 77;
+      return EXITCODE_NOPERM;
     }
     log_info("control", "%s requested by uid %d", verb == CTL_STOP ? "stop" : "restart", (int)peer);
     if(verb == CTL_STOP) {
@@ -372,7 +373,7 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     }
     return 0;
   }
-  return 64;
+  return EXITCODE_USAGE;
 }
 
 /* The control socket, before anything is started.  A supervisor (PID 1, or with a restart
@@ -614,7 +615,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     int n = wait_list_parse(cfg->wait_targets, r->wait_targets, WAIT_MAX_TARGETS, &perr);
     if(n < 0) {
       log_error("config", "wait.targets: %s", perr.msg);
-      return 78;
+      return EXITCODE_CONFIG;
     }
     /* the same target from two sources (a role default and SERVICE_PRECONDITION) once */
     for(int i = 0; i < n; i++)
@@ -633,7 +634,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     if(httpd_start(&http, r->loop, cfg->http_listen, http_fill, r, why, sizeof(why)) < 0) {
       if(errno == EINVAL) {
         log_error("config", "%s", why);
-        return 78;
+        return EXITCODE_CONFIG;
       }
       log_error("http", "%s (health and metrics endpoint off)", why);
     }
@@ -655,7 +656,7 @@ int run_supervise(const struct run_spec *spec, char **envp)
 
   if(config_load_secret_files(&err) || config_load(&cfg, spec->role_defaults, envp, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   if(o) {
     cfg.group |= o->group;

@@ -31,10 +31,8 @@ int secret_file_read(const char *path, char **out, size_t *len, char *msg, size_
   fd = trusted_path_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why);
   if(fd < 0) {
     saved = errno;
-    if(why.why && msg)
-      snprintf(msg, cap, "%.200s (owner uid %u): refused: %s", why.name, (unsigned)why.uid, why.why);
-    else if(msg)
-      snprintf(msg, cap, "%s", strerror(saved));
+    if(msg)
+      trusted_path_describe(saved, &why, msg, cap);
     errno = saved;
     return -1;
   }

@@ -36,12 +36,6 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     *len = *len + (size_t)n >= cap ? cap - 1 : *len + (size_t)n;
 }
 
-static const char *state_word(enum sv_state s)
-{
-  static const char *const words[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
-  return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "?";
-}
-
 /* The child exists but a signal stopped it (state T): it serves nothing. */
 static int child_stopped(const struct status_view *v)
 {
@@ -61,7 +55,7 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
   size_t len = 0;
 
   buf[0] = '\0';
-  append(buf, cap, &len, "%s: %s", sv->name, state_word(sv->state));
+  append(buf, cap, &len, "%s: %s", sv->name, sv_state_label(sv->state));
   if(sv->pid > 0)
     append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
   if(sv_running(sv)) {
@@ -109,7 +103,7 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   buf[0] = '\0';
   append(buf, cap, &len, "{\"name\":");
   append_json_str(buf, cap, &len, sv->name);
-  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", state_word(sv->state),
+  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", sv_state_label(sv->state),
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
          (long long)(sv->pid > 0 ? clock_mono_diff(v->now, sv->spawned_at) / 1000 : 0));
@@ -157,7 +151,7 @@ int status_check_live(const struct status_view *v, char *why, size_t cap)
   else if(sv->state == SV_WAITING)
     snprintf(why, cap, "unhealthy: %s not started, deps %s", sv->name, v->deps ? v->deps : "pending");
   else
-    snprintf(why, cap, "unhealthy: %s is %s", sv->name, state_word(sv->state));
+    snprintf(why, cap, "unhealthy: %s is %s", sv->name, sv_state_label(sv->state));
   return 1;
 }
 

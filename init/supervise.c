@@ -1,5 +1,6 @@
 /* supervise.c - the main child's state machine.  See include/pinit/supervise.h. */
 #include "pinit/supervise.h"
+#include "pinit/exitcode.h"
 #include "pinit/backoff.h"
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -9,12 +10,24 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const state_names[] = { "IDLE", "WAITING", "STARTING", "UP", "STOPPING", "BACKOFF", "DONE", "FAILED" };
+static const struct {
+  const char *name, *label;
+} states[SV_STATE_COUNT] = {
+  [SV_IDLE] = { "IDLE", "idle" },         [SV_WAITING] = { "WAITING", "waiting" },
+  [SV_STARTING] = { "STARTING", "starting" }, [SV_UP] = { "UP", "up" },
+  [SV_STOPPING] = { "STOPPING", "stopping" }, [SV_BACKOFF] = { "BACKOFF", "backoff" },
+  [SV_DONE] = { "DONE", "done" },         [SV_FAILED] = { "FAILED", "failed" },
+};
 static const char *const reason_names[] = { "none", "exit", "signal", "health", "manual" };
 
 const char *sv_state_name(enum sv_state s)
 {
-  return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+  return (unsigned)s < SV_STATE_COUNT ? states[s].name : "?";
+}
+
+const char *sv_state_label(enum sv_state s)
+{
+  return (unsigned)s < SV_STATE_COUNT ? states[s].label : "?";
 }
 
 const char *sv_reason_name(enum sv_reason r)
@@ -249,10 +262,10 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock
     if(ev->arg)
       spawn(sv, &a, now, SV_R_NONE);
     else {
-      sv->exit_code = 69;
+      sv->exit_code = EXITCODE_UNAVAILABLE;
       transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
       a.flags |= SV_ACT_EXIT;
-      a.exit_code = 69;
+      a.exit_code = EXITCODE_UNAVAILABLE;
     }
     break;
 

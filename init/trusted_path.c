@@ -10,6 +10,17 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+const char *trusted_path_describe(int err, const struct trusted_path_refusal *why, char *buf, size_t cap)
+{
+  if(!cap)
+    return buf;
+  if(why && why->why)
+    snprintf(buf, cap, "%.200s (owner uid %u): refused: %s", why->name, (unsigned)why->uid, why->why);
+  else
+    snprintf(buf, cap, "%s", strerror(err));
+  return buf;
+}
+
 static int dir_readonly_mount(int dfd)
 {
   struct statvfs vfs;

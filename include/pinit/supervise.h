@@ -22,6 +22,7 @@
 #include "pinit/exitcode.h"
 
 enum sv_state { SV_IDLE, SV_WAITING, SV_STARTING, SV_UP, SV_STOPPING, SV_BACKOFF, SV_DONE, SV_FAILED };
+#define SV_STATE_COUNT (SV_FAILED + 1) /* the states are 0 .. SV_STATE_COUNT-1 */
 enum sv_want { SV_WANT_UP, SV_WANT_DOWN };
 
 /* Why the last incarnation ended (and the label of pinit_service_restarts_total). */
@@ -115,15 +116,21 @@ void sv_init(struct sv *sv, const char *name, const struct config *cfg, const st
  * WAIT_CANCEL, PROBES_STOP, KILL, TIMER_STOP, SPAWN, WAIT, TIMER, PROBES_START, EXIT. */
 struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now);
 
-/* Names for logs, status and metrics. */
+/* Names, from the one table next to the enum; "?" for a value outside it.  Static strings.
+ * sv_state_name: the logs' "UP"; sv_state_label: "up", as `pinit status` and the metric
+ * label pinit_service_state{state} spell it; sv_reason_name: "exit", also the label of
+ * pinit_service_restarts_total{reason}. */
 const char *sv_state_name(enum sv_state s);
+const char *sv_state_label(enum sv_state s);
 const char *sv_reason_name(enum sv_reason r);
 
 /* 1 if the child process exists (STARTING, UP, STOPPING). */
 int sv_running(const struct sv *sv);
-/* The liveness view of `pinit check`: running and not failing its liveness probe. */
+/* The liveness view of `pinit check`: STARTING or UP with a pid, and (when a liveness probe
+ * is configured) fewer than failure_threshold failures in a row.  STOPPING is not live. */
 int sv_live(const struct sv *sv);
-/* The readiness view: live and ready (UP). */
+/* sv_live() and state UP.  It does not look at sv->ready (the readiness probe's or notify
+ * fd's verdict): the readiness view is `sv_is_ready(sv) && sv->ready`. */
 int sv_is_ready(const struct sv *sv);
 
 #endif

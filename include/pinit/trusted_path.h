@@ -26,6 +26,7 @@
 #define PINIT_TRUSTED_PATH_H
 
 #include <limits.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define TRUSTED_PATH_MAX_LINKS 40
@@ -43,9 +44,17 @@ struct trusted_path_refusal {
  * on a trusted directory descriptor), following only the links the rule above allows.
  * Returns the descriptor; or -1 with errno: ELOOP a link was refused or too many links
  * (*why filled when not NULL and the reason is the rule), EPERM a hard-linked file was
- * refused (*why filled), or the errno of openat/readlinkat (ENOENT, ENOTDIR, EACCES...).
+ * refused (*why filled), EINVAL O_CREAT was passed, ENOENT an empty path or an empty link,
+ * ENAMETOOLONG a path (or path plus link target) of PATH_MAX or more, or the errno of
+ * openat/readlinkat/fstat (ENOENT, ENOTDIR, EACCES...).  *why is left as it was when the
+ * failure is not a refusal: initialise why->why to NULL to tell the two apart.
  * Blocks on file-system I/O only (pass O_NONBLOCK so a FIFO cannot block the open). */
 int trusted_path_open(int dirfd, const char *path, int flags, struct trusted_path_refusal *why);
+
+/* The one-line reason for a failed trusted_path_open() with errno `err`, into buf (cut to
+ * cap, always NUL-terminated when cap > 0): "NAME (owner uid U): refused: WHY" when `why`
+ * holds a refusal, else strerror(err).  Returns buf.  Pure but for strerror. */
+const char *trusted_path_describe(int err, const struct trusted_path_refusal *why, char *buf, size_t cap);
 
 /* 1 when no user but root can add, remove or rename entries of the directory dfd (any
  * descriptor, O_PATH too): on a read-only mount, or owned by root without group/other

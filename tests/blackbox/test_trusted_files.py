@@ -131,6 +131,40 @@ def test_secret_file_kubernetes_and_docker_layouts_work(tree):
     assert (r.returncode, r.stdout) == (0, "[docker-pw]"), describe(r)
 
 
+# ---------------------------------------------------------------- PINIT_CONFIG (issue 11)
+
+SECRET_INI = f"[stop]\ntimeout = {ROOT_ONLY}\n"
+
+
+def root_only_ini(tree):
+    """A root-only INI file whose contents an error message would echo."""
+    p = os.path.join(tree, "root", "pinit.ini")
+    with open(p, "w") as f:
+        f.write(SECRET_INI)
+    os.chmod(p, 0o600)
+    return p
+
+
+def test_config_file_link_planted_by_a_user_is_refused(tree):
+    link = user_link(root_only_ini(tree), os.path.join(user_dir(tree, "u"), "pinit.ini"))
+    r = run_pid1(["--", "sh", "-c", "echo started"], env={"PINIT_CONFIG": link}, timeout=20)
+    assert r.returncode == 78, describe(r)
+    assert "started" not in r.stdout, describe(r)
+    assert ROOT_ONLY not in r.stdout + r.stderr, describe(r)
+    assert link in r.stderr and "symbolic link" in r.stderr and "9999" in r.stderr, describe(r)
+
+
+def test_config_file_root_link_in_a_root_dir_works(tree):
+    good = os.path.join(tree, "good.ini")
+    with open(good, "w") as f:
+        f.write("[stop]\ntimeout = 3s\n")
+    link = os.path.join(tree, "pinit.ini")   # root's link, in root's 0755 directory
+    os.symlink(good, link)
+    r = run_pid1(["config"], env={"PINIT_CONFIG": link}, timeout=20)
+    assert r.returncode == 0, describe(r)
+    assert "timeout = 3s" in r.stdout, describe(r)
+
+
 # ---------------------------------------------------------------- rendering (item 2)
 
 SECRET_YAML = f"stolen.password: {ROOT_ONLY}\n"

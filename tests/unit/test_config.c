@@ -140,15 +140,6 @@ static void defaults(void)
     CHECK_INT(config_load(&c, NULL, envp, &err), -1);
     CHECK_STR(err.msg, "/nonexistent/pinit.ini: No such file or directory");
   }
-  /* config_env: exact names only */
-  {
-    char *envp[] = { "PINIT_CONFIGX=a", "PINIT_CONFIG=b", "X=", "NOEQUALS", NULL };
-    CHECK_STR(config_env(envp, "PINIT_CONFIG"), "b");
-    CHECK_STR(config_env(envp, "X"), "");
-    CHECK(config_env(envp, "PINIT_CONF") == NULL);
-    CHECK(config_env(envp, "NOEQUALS") == NULL);
-    CHECK(config_env(NULL, "X") == NULL);
-  }
 }
 
 static const char full_ini[] =

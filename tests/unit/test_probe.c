@@ -513,7 +513,11 @@ static void test_run(void)
   CHECK(!strncmp(r.reason, "exit 2: ls: cannot access", 25));
   r = run_one(loop, "exec:/nonexistent/cmd a", 2000);
   CHECK_INT(r.ok, 0);
-  CHECK_STR(r.reason, "exit 127: pinit: exec: /nonexistent/cmd: not found");
+  CHECK_STR(r.reason, "exit 127: pinit: exec: /nonexistent/cmd: No such file or directory");
+  /* ENOTDIR means "no such command" too: 127, as for the main child (exitcode_exec_failure) */
+  r = run_one(loop, "exec:/etc/passwd/cmd", 2000);
+  CHECK_INT(r.ok, 0);
+  CHECK_STR(r.reason, "exit 127: pinit: exec: /etc/passwd/cmd: Not a directory");
   {
     char noexec[64];
     snprintf(noexec, sizeof(noexec), "/tmp/pinit-noexec-%d", (int)getpid());
@@ -521,7 +525,7 @@ static void test_run(void)
     snprintf(text, sizeof(text), "exec:%s", noexec);
     r = run_one(loop, text, 2000);
     CHECK_INT(r.ok, 0);
-    CHECK(!strncmp(r.reason, "exit 126: ", 10) && strstr(r.reason, "permission denied"));
+    CHECK(!strncmp(r.reason, "exit 126: ", 10) && strstr(r.reason, "Permission denied"));
     unlink(noexec);
   }
   double t0 = ev_time();

@@ -1099,6 +1099,15 @@ static void misc(void)
   CHECK_STR(sv_state_name(SV_BACKOFF), "BACKOFF");
   CHECK_STR(sv_state_name(SV_FAILED), "FAILED");
   CHECK_STR(sv_state_name((enum sv_state)99), "?");
+  /* the one table: every state has both spellings, the label is the name in lower case */
+  for(int s = 0; s < SV_STATE_COUNT; s++) {
+    const char *n = sv_state_name((enum sv_state)s), *l = sv_state_label((enum sv_state)s);
+    CHECK(n && l && strcmp(n, "?") && strlen(n) == strlen(l));
+    for(size_t i = 0; n && l && i < strlen(n); i++)
+      CHECK_INT(l[i], n[i] - 'A' + 'a');
+  }
+  CHECK_STR(sv_state_label(SV_BACKOFF), "backoff");
+  CHECK_STR(sv_state_label((enum sv_state)SV_STATE_COUNT), "?");
   CHECK_STR(sv_reason_name(SV_R_HEALTH), "health");
   CHECK_STR(sv_reason_name((enum sv_reason)99), "?");
 

@@ -161,5 +161,19 @@ int main(void)
   snprintf(p, sizeof(p), "rm -rf '%s'", T);
   if(system(p) != 0)
     fprintf(stderr, "cannot remove %s\n", T);
+  /* the one-line reason shared by every caller */
+  {
+    struct trusted_path_refusal r = {.why = NULL};
+    char text[128];
+    CHECK_STR(trusted_path_describe(ENOENT, &r, text, sizeof(text)), "No such file or directory");
+    CHECK_STR(trusted_path_describe(ENOENT, NULL, text, sizeof(text)), "No such file or directory");
+    snprintf(r.name, sizeof(r.name), "pinit.ini");
+    r.uid = 9999;
+    r.why = "a symbolic link not owned by root";
+    CHECK_STR(trusted_path_describe(ELOOP, &r, text, sizeof(text)),
+              "pinit.ini (owner uid 9999): refused: a symbolic link not owned by root");
+    CHECK_STR(trusted_path_describe(ELOOP, &r, text, 10), "pinit.ini");
+    CHECK(trusted_path_describe(ELOOP, &r, text, 0) == text);
+  }
   return unit_done("test_trusted_path");
 }
