@@ -193,6 +193,8 @@ static void conn_drop(void *arg, int i)
   conn_read(c);
   if(s->slots[i].fd >= 0) {
     log_debug("control", "silent client dropped for a newcomer");
+    if(say(c->fd, 1, "supervisor busy: a silent client gives way to a newcomer") < 0)
+      log_debug("control", "busy reply lost: %s", strerror(errno));
     conn_close(c);
   }
 }

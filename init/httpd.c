@@ -608,7 +608,7 @@ static void conn_open(void *arg, int i)
 }
 
 /* Taken back for a newcomer: a lingering one is closed, a silent one answered if its
- * request came meanwhile, else told 408. */
+ * request came meanwhile, else told 503 busy (Retry-After: 1), as a refused one is. */
 static void conn_drop(void *arg, int i)
 {
   struct httpd_server *s = arg;
@@ -616,7 +616,7 @@ static void conn_drop(void *arg, int i)
   if(c->state == HC_READ)
     conn_read(c);
   if(c->state == HC_READ)
-    send_408(c);
+    say_and_close(c, busy_reply, sizeof(busy_reply) - 1);
   else if(c->state == HC_LINGER)
     conn_close(c);
 }

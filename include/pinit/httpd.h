@@ -15,7 +15,7 @@
  * allocation after httpd_start(), nothing ever grows); the accept core is server.h.  A
  * request that has already arrived is answered at accept.  When all slots are taken, the
  * oldest connection that has sent no complete request for HTTPD_EVICT_AGE seconds (or
- * that is only waiting for the client to close) is dropped (408) for the new one, so a
+ * that is only waiting for the client to close) is dropped (503 busy) for the new one, so a
  * flood of silent connections cannot crowd real probes out; only when every connection
  * has a request being answered does the new one get 503.  Each connection has HTTPD_CLIENT_TIMEOUT seconds in all,
  * from accept to the last byte of the reply (408 if the request was not complete by

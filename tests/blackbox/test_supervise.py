@@ -5,6 +5,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -96,7 +97,9 @@ HTTP_CHILD = "import http.server,sys; http.server.ThreadingHTTPServer(('127.0.0.
 
 def test_hung_http_child_is_restarted_by_liveness_and_check_follows(tmp_path):
     port = free_port()
-    r = start(["--", "python3", "-c", HTTP_CHILD, str(port)], cwd=tmp_path,
+    # the test's own interpreter, not a `python3` on PATH that may be a slow shim (pyenv):
+    # a restarted child must listen within 2 probes of 300 ms, even on a loaded machine
+    r = start(["--", sys.executable, "-c", HTTP_CHILD, str(port)], cwd=tmp_path,
               env={"PINIT_RESTART_POLICY": "always", "PINIT_LIVENESS_URL": f"http://127.0.0.1:{port}/",
                    "PINIT_LIVENESS_INTERVAL": "300ms", "PINIT_LIVENESS_TIMEOUT": "200ms",
                    "PINIT_LIVENESS_FAILURE_THRESHOLD": "2", "PINIT_STOP_TIMEOUT": "1s"})
