@@ -329,7 +329,13 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
+  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0) {
+    free(cargv);
     return 1;
-  return run_with_config(&spec, &cfg);
+  }
+  {
+    int rc = run_with_config(&spec, &cfg);
+    free(cargv);
+    return rc;
+  }
 }
