@@ -5,6 +5,7 @@
 #include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
+#include "pinit/secret_file.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
 
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include "pinit_inih.h"   /* generated: cmake/inih.cmake */
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -71,7 +73,7 @@ static const struct key keys[] = {
   { "readiness", "start_period", K_DURATION, P(readiness, start_period_ms), "0s" },
   { "notify", "fd", K_FD, F(notify_fd), "0" },
   { "notify", "socket", K_BOOL, F(notify_socket), "false" },
-  { "control", "socket", K_SOCKET, F(control_socket), "@pinit" },
+  { "control", "socket", K_SOCKET, F(control_socket), "" }, /* "": per container, control.h */
   { "http", "listen", K_STRING, F(http_listen), "" },
   { "log", "level", K_LOGLEVEL, F(log_level), "" },
   { "log", "format", K_LOGFORMAT, F(log_format), "text" },
@@ -213,7 +215,7 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       return snprintf(why, cap, "%s: must be auto, yaml or legacy", v), -1;
     return copy_str(dst, k->size, v);
   case K_SOCKET:
-    if(!*v || (v[0] != '@' && v[0] != '/'))
+    if(*v && v[0] != '@' && v[0] != '/')
       return snprintf(why, cap, "%s: must be @abstract-name or an absolute path", v), -1;
     if(!strcmp(v, "@"))
       return snprintf(why, cap, "@: the abstract name is empty"), -1;
@@ -389,8 +391,8 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
   return 1;
 }
 
-/* fgets-style reader that counts lines, so errors can name them. */
-#define INI_LINE_MAX 4096
+/* inih's line buffer (cmake/inih.cmake), so errors can name a line that is too long. */
+#define INI_LINE_MAX PINIT_INI_MAX_LINE
 
 /* A "[section]" line names a known section, even when no key follows it (inih calls back
  * for keys only, so an empty unknown section would otherwise pass unnoticed). */
@@ -488,11 +490,8 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
   }
   snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
   st->file = st->cfg->path;
-  /* Debian's inih takes its options at run time: a heap line buffer that grows */
-  ini_stop_on_first_error = 1;
-  ini_use_stack = 0;
-  ini_allow_realloc = 1;
-  ini_max_line = INI_LINE_MAX;
+  /* Debian's inih takes its options at run time: all of them, from cmake/inih.cmake */
+  pinit_inih_setup();
   rc = ini_parse_stream(counting_reader, st, ini_cb, st);
   fclose(st->fp);
   st->fp = NULL;
@@ -792,51 +791,5 @@ int config_print(const struct config *cfg, int fd)
 
 int config_load_secret_files(struct config_error *err)
 {
-  extern char **environ;
-  char names[64][128];
-  int count = 0;
-
-  /* collect first: setenv() may move environ */
-  for(char **e = environ; e && *e && count < 64; e++) {
-    const char *eq = strchr(*e, '=');
-    size_t nlen = eq ? (size_t)(eq - *e) : 0;
-    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6)) {
-      memcpy(names[count], *e, nlen);
-      names[count++][nlen] = '\0';
-    }
-  }
-  for(int i = 0; i < count; i++) {
-    char target[128], buf[65536];
-    const char *path = getenv(names[i]);
-    ssize_t n;
-    int fd;
-    snprintf(target, sizeof(target), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-    if(getenv(target))
-      continue; /* an explicit value wins */
-    /* only Docker-secret style variables: a secret-looking NAME or a file under
-     * /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and friends are left alone */
-    if(!path || !*path || (!log_is_secret_name(target) && strncmp(path, "/run/secrets/", 13)))
-      continue;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if(fd < 0) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, strerror(errno));
-      return -1;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if(n < 0 || n == (ssize_t)sizeof(buf) - 1) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
-      return -1;
-    }
-    if(n > 0 && buf[n - 1] == '\n')
-      n--;
-    if(n > 0 && buf[n - 1] == '\r')
-      n--;
-    buf[n] = '\0';
-    if(setenv(target, buf, 1)) {
-      snprintf(err->msg, sizeof(err->msg), "%s: %s", target, strerror(errno));
-      return -1;
-    }
-  }
-  return 0;
+  return secret_file_load_env(err->msg, sizeof(err->msg));
 }

@@ -3,6 +3,7 @@
 #include "pinit/flink.h"
 #include "pinit/config.h"
 #include "pinit/log.h"
+#include "pinit/plugins.h"
 #include "pinit/render.h"
 #include "pinit/run.h"
 
@@ -163,42 +164,6 @@ static void maybe_jemalloc(char **envp)
   setenv("LD_PRELOAD", val, 1);
 }
 
-/* ENABLE_BUILT_IN_PLUGINS="a.jar;b.jar": plugins/<a>/<a.jar> -> opt/<a.jar>. */
-static int link_plugins(char **envp, const char *home)
-{
-  const char *list = config_env(envp, "ENABLE_BUILT_IN_PLUGINS");
-  char copy[1024];
-
-  if(!list || !*list)
-    return 0;
-  snprintf(copy, sizeof(copy), "%s", list);
-  for(char *jar = strtok(copy, ";"); jar; jar = strtok(NULL, ";")) {
-    char src[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX + 300], name[256];
-    const char *j = trim(jar);
-    size_t len = strlen(j);
-    if(!len)
-      continue;
-    snprintf(name, sizeof(name), "%.*s", (int)(len > 4 && !strcmp(j + len - 4, ".jar") ? len - 4 : len), j);
-    snprintf(src, sizeof(src), "%s/opt/%s", home, j);
-    if(access(src, F_OK) < 0) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: no such jar in %s/opt", j, home);
-      return -1;
-    }
-    snprintf(dir, sizeof(dir), "%s/plugins/%s", home, name);
-    if(mkdir(dir, 0755) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dir, strerror(errno));
-      return -1;
-    }
-    snprintf(dst, sizeof(dst), "%s/%s", dir, j);
-    if(symlink(src, dst) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dst, strerror(errno));
-      return -1;
-    }
-    log_info("flink", "plugin %s enabled", name);
-  }
-  return 0;
-}
-
 /* Started as root with a `user` account: the child runs as that user. */
 static int lookup_user(const char *user, struct run_spec *spec, gid_t *groups, int *ngroups)
 {
@@ -285,7 +250,7 @@ int cmd_flink(int argc, char **argv, char **envp)
     home = cfg.flink_home;
 
   maybe_jemalloc(envp);
-  if(link_plugins(envp, home) < 0)
+  if(plugins_link(envp, home) < 0)
     return 1;
   if(role && !strcmp(role->name, "taskmanager") && !flink_property(props, "taskmanager.rpc.port", ha_buf, sizeof(ha_buf))) {
     /* pin the TaskManager's RPC port (random by default) so it can be probed; as the first

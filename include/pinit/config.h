@@ -11,7 +11,7 @@
  *   liveness.url|tcp|exec   liveness.interval 10s   liveness.timeout 5s
  *   liveness.failure_threshold 3   liveness.start_period 0s   (same for readiness.*)
  *   notify.fd 0 (off)   notify.socket false
- *   control.socket @pinit   http.listen ""   log.level   log.format text|json
+ *   control.socket "" (per container)   http.listen ""   log.level   log.format text|json
  *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
  * Aliases: PINIT_WAIT (= wait.targets), SERVICE_PRECONDITION (host:port list, added to
  * the wait targets), TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.
@@ -95,9 +95,10 @@ int config_print(const struct config *cfg, int fd);
 
 /* Docker secrets: for every NAME_FILE=/path in the environment where NAME looks secret
  * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's
- * contents (one trailing newline removed) unless NAME is already set.  Returns 0, or -1
- * with err naming the variable (never the contents).  Changes the process environment:
- * call once, early, before anything else reads it. */
+ * contents (one trailing newline removed) unless NAME is already set: all of them, each
+ * read as pinit/secret_file.h says (regular files only, links checked, 64 KiB cap).
+ * Returns 0, or -1 with err naming the variable (never the contents).  Changes the process
+ * environment: call once, early, before anything else reads it. */
 int config_load_secret_files(struct config_error *err);
 
 /* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a

@@ -107,7 +107,7 @@ static void defaults(void)
   CHECK_INT(c.readiness.start_period_ms, 0);
   CHECK_INT(c.notify_fd, 0);
   CHECK_INT(c.notify_socket, 0);
-  CHECK_STR(c.control_socket, "@pinit");
+  CHECK_STR(c.control_socket, ""); /* "": the per-container default (control.h) */
   CHECK_STR(c.http_listen, "");
   CHECK_STR(c.flink_home, "/opt/flink");
   CHECK_STR(c.flink_conf_dir, "");
@@ -584,7 +584,7 @@ static void printing(void)
   check_has(out, "restart.delay_max = 10s  # PINIT_RESTART_DELAY_MAX\n");
   check_has(out, "restart.delay_min = 1s  # default\n");
   check_has(out, "stop.timeout = 8s  # default\n");
-  check_has(out, "control.socket = @pinit  # default\n");
+  check_has(out, "control.socket =   # default\n");
   check_has(out, "wait.targets = db:5432  # SERVICE_PRECONDITION\n");
   check_has(out, "liveness.url = ");
   check_has(out, "  # PINIT_LIVENESS_URL\n");
@@ -767,6 +767,51 @@ static void notify_fd_limit(void)
   CHECK_INT(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
+/* inih's settings (cmake/inih.cmake), one row each: what a pinit.ini line does. */
+static void inih_settings(void)
+{
+  static char longc[5100], okc[4100];
+  memset(okc, 'x', 4000);
+  okc[0] = '#';
+  memset(longc, 'x', 5000);
+  longc[0] = '#';
+  static const struct {
+    const char *text;
+    int rc;
+    const char *targets;    /* wait.targets when rc is 0 */
+    const char *err;        /* a piece of the message when rc is -1 */
+  } t[] = {
+    { "\xef\xbb\xbf[wait]\ntargets = tcp://a:1\n", 0, "tcp://a:1", NULL },            /* BOM */
+    { "# c\n; c\n[wait]\ntargets = tcp://a:1 ; a note\n", 0, "tcp://a:1", NULL },      /* comments */
+    { "[wait]\ntargets = http://a:1/x#frag\n", 0, "http://a:1/x#frag", NULL },         /* '#' stays */
+    { "[wait]\ntargets = tcp://a:1\n  tcp://b:2\n", 0, "tcp://a:1 tcp://b:2", NULL },  /* multiline */
+    { "[wait]\ntargets\n", -1, NULL, ":2: syntax error" },                             /* no value */
+    { "[wait]\nbad line\ntargets = nope://x\n", -1, NULL, ":2: syntax error" },        /* first error */
+  };
+  for(size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    struct config c;
+    struct config_error err = { "" };
+    int rc = load(&c, write_tmp(t[i].text), NULL, &err);
+    if(rc != t[i].rc)
+      fprintf(stderr, "inih row %zu: %s\n", i, err.msg);
+    CHECK_INT(rc, t[i].rc);
+    if(!rc && t[i].targets)
+      CHECK_STR(c.wait_targets, t[i].targets);
+    if(rc && t[i].err)
+      CHECK(strstr(err.msg, t[i].err) != NULL);
+  }
+  {
+    struct config c;
+    struct config_error err = { "" };
+    char ini[5200];
+    snprintf(ini, sizeof(ini), "%s\n[wait]\ntargets = tcp://a:1\n", okc);
+    CHECK_INT(load(&c, write_tmp(ini), NULL, &err), 0);                 /* 4000 characters */
+    snprintf(ini, sizeof(ini), "%s\n[wait]\ntargets = tcp://a:1\n", longc);
+    CHECK_INT(load(&c, write_tmp(ini), NULL, &err), -1);                /* 5000: too long */
+    CHECK(strstr(err.msg, ":1: line too long") != NULL);
+  }
+}
+
 int main(void)
 {
   defaults();
@@ -779,6 +824,7 @@ int main(void)
   secret_files();
   file_kinds();
   notify_fd_limit();
+  inih_settings();
   for(int i = 0; i < ntmp; i++)
     unlink(tmpfiles[i]);
   return unit_done("config");
