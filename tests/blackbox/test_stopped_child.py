@@ -7,13 +7,14 @@ import subprocess
 import time
 import uuid
 
-from conftest import PINIT, SLOW, pinit_env, proc_stat, start_pid1, wait_for
+from conftest import PINIT, SLOW, in_ns, pinit_env, proc_stat, start_pid1, wait_for
 
 
-def client(sock, *args):
+def client(r, sock, *args):
+    """`pinit ARGS` from inside r's PID namespace, as `docker exec` runs it."""
     e = pinit_env(socket=False)
     e["PINIT_CONTROL_SOCKET"] = sock
-    return subprocess.run([PINIT, *args], env=e, capture_output=True, text=True, timeout=10 * SLOW)
+    return subprocess.run(in_ns(r) + [PINIT, *args], env=e, capture_output=True, text=True, timeout=10 * SLOW)
 
 
 def test_sigstopped_child_is_continued_on_stop_and_exits_cleanly(tmp_path):
@@ -22,15 +23,15 @@ def test_sigstopped_child_is_continued_on_stop_and_exits_cleanly(tmp_path):
     script = "trap 'exit 0' TERM; while :; do sleep 0.1; done"
     r = start_pid1(["--", "sh", "-c", script], env={"PINIT_CONTROL_SOCKET": sock, "PINIT_STOP_TIMEOUT": "8s"})
     child = r.child()
-    wait_for(lambda: client(sock, "status").returncode == 0, 10, what="the supervisor")
+    wait_for(lambda: client(r, sock, "status").returncode == 0, 10, what="the supervisor")
     os.kill(child, signal.SIGSTOP)
     wait_for(lambda: (proc_stat(child) or ("", ""))[1] == "T", 5, what="the child to stop")
 
-    out = client(sock, "status")
+    out = client(r, sock, "status")
     assert "stopped by a signal" in out.stdout and "healthy" not in out.stdout, out.stdout
-    st = json.loads(client(sock, "status", "--json").stdout)
+    st = json.loads(client(r, sock, "status", "--json").stdout)
     assert st["stopped"] is True and st["healthy"] is False, st
-    chk = client(sock, "check")
+    chk = client(r, sock, "check")
     assert chk.returncode == 1 and "stopped" in chk.stdout + chk.stderr, chk
 
     t0 = time.monotonic()
