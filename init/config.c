@@ -6,6 +6,7 @@
 #include "pinit/log.h"
 #include "pinit/probe.h"
 #include "pinit/secret_file.h"
+#include "pinit/trusted_path.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
 
@@ -450,17 +451,25 @@ static const char *file_kind(mode_t m)
 
 /* The INI file: a regular file of at most CONFIG_FILE_MAX bytes (or /dev/null: no
  * settings).  Opened non-blocking, so a FIFO cannot hang PID 1 in open() or read(); a
- * directory (compose mounts one when the host file is missing) or /dev/zero is refused. */
+ * directory (compose mounts one when the host file is missing) or /dev/zero is refused;
+ * a link is followed only when trusted_path.h's rule allows it (root owns it and no other
+ * user can swap it). */
 static int load_file(struct load_state *st, const char *path, int must_exist)
 {
+  struct trusted_path_refusal why = { .why = NULL };
   struct stat sb;
   int rc, fd;
 
-  fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  /* root reads it: through no link another user planted (trusted_path.h) */
+  fd = trusted_path_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why);
   if(fd < 0) {
     if(errno == ENOENT && !must_exist)
       return 0;
-    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    if(why.why)
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s: %.200s (owner uid %u): refused: %s", path, why.name,
+               (unsigned)why.uid, why.why);
+    else
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
     return -1;
   }
   if(fstat(fd, &sb) < 0) {
