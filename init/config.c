@@ -8,6 +8,7 @@
 #include "pinit/log.h"
 #include "pinit/probe.h"
 #include "pinit/secret_file.h"
+#include "pinit/trusted_path.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
 #include "pinit/trusted_path.h"
@@ -451,7 +452,9 @@ static const char *file_kind(mode_t m)
 
 /* The INI file: a regular file of at most CONFIG_FILE_MAX bytes (or /dev/null: no
  * settings).  Opened non-blocking, so a FIFO cannot hang PID 1 in open() or read(); a
- * directory (compose mounts one when the host file is missing) or /dev/zero is refused. */
+ * directory (compose mounts one when the host file is missing) or /dev/zero is refused;
+ * a link is followed only when trusted_path.h's rule allows it (root owns it and no other
+ * user can swap it). */
 static int load_file(struct load_state *st, const char *path, int must_exist)
 {
   struct trusted_path_refusal why = {.why = NULL};

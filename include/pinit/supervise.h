@@ -3,7 +3,9 @@
  * sv_step() changes only the struct and returns the actions the glue (run.c) carries out:
  * start waits, spawn, signal the child, arm the timer, start/stop probes, finish.  It never
  * calls the system (no fork, no kill, no clock): `now` is passed in (struct clock_mono: every
- * time in here is monotonic, see clock.h), so every transition can be tested by table.  Every state change goes through one function
+ * time in here is monotonic, see clock.h), so every transition can be tested by table
+ * (tests/unit/test_supervise.c; docs/internals/supervise.md shows the same table, checked by
+ * that test).  Inside, one handler per event.  Every state change goes through one function
  * that logs it once:  pinit: info: jobmanager: UP -> BACKOFF (exit 1), restart in 4s
  *
  * States:  IDLE -> WAITING -> STARTING -> UP -> STOPPING -> BACKOFF -> STARTING ...

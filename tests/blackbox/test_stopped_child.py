@@ -11,7 +11,7 @@ from conftest import PINIT, SLOW, in_ns, pinit_env, proc_stat, start_pid1, wait_
 
 
 def client(r, sock, *args):
-    """`pinit ARGS` inside r's PID namespace (pinit serves no one outside it)."""
+    """`pinit ARGS` from inside r's PID namespace, as `docker exec` runs it."""
     e = pinit_env(socket=False)
     e["PINIT_CONTROL_SOCKET"] = sock
     return subprocess.run(in_ns(r) + [PINIT, *args], env=e, capture_output=True, text=True, timeout=10 * SLOW)

@@ -726,6 +726,33 @@ static void file_kinds(void)
   snprintf(want, sizeof(want), "%s: 2097152 bytes: too big for a configuration file (max 1048576)", big);
   CHECK_STR(err.msg, want);
 
+  /* a link another user made (and could swap) is not followed by root; root's is */
+  {
+    char sub[96], target[112], link[112];
+    FILE *f;
+    snprintf(sub, sizeof(sub), "%s/conf", dir);
+    snprintf(target, sizeof(target), "%s/real.ini", dir);
+    snprintf(link, sizeof(link), "%s/pinit.ini", sub);
+    f = fopen(target, "w");
+    CHECK(f != NULL);
+    if(f) {
+      fputs("[restart]\npolicy = always\n", f);
+      fclose(f);
+    }
+    CHECK_INT(mkdir(sub, 0755), 0);
+    CHECK_INT(symlink(target, link), 0);
+    CHECK_INT(load(&c, link, NULL, &err), 0); /* root's link in root's directory */
+    CHECK_INT(c.policy, POLICY_ALWAYS);
+    CHECK_INT(chown(sub, 65534, 65534), 0);   /* the directory now belongs to another user */
+    CHECK_INT(lchown(link, 65534, 65534), 0);
+    CHECK_INT(load(&c, link, NULL, &err), -1);
+    snprintf(want, sizeof(want), "%s: pinit.ini (owner uid 65534): refused: ", link);
+    CHECK(!strncmp(err.msg, want, strlen(want)));
+    unlink(link);
+    rmdir(sub);
+    unlink(target);
+  }
+
   /* the default path, when it is a directory, is refused too: only ENOENT means "no file" */
   CHECK_INT(load(&c, NULL, NULL, &err), 0); /* /dev/null: no settings */
   CHECK_INT(c.policy, POLICY_NEVER);

@@ -9,7 +9,9 @@
  * reset, policies, crash-loop limits, windows, liveness, stop handling. */
 #include "pinit/backoff.h"
 #include "pinit/config.h"
+#include "pinit/duration.h"
 #include "pinit/log.h"
+#include "pinit/sig.h"
 #include "pinit/supervise.h"
 #include "unit.h"
 
@@ -161,69 +163,89 @@ static int reach(struct sv *sv, enum setup s)
 
 #define NOCHECK INT64_MIN
 
+/* One row reads as a sentence: in state .in, on event .on, the machine goes to .to wanting
+ * .want and does exactly .does (with .sig/.group for KILL, .timer_in for TIMER, .exit for
+ * EXIT).  docs/internals/supervise.md carries this table, checked by doc_table() below. */
 struct row {
-  enum setup s;
-  enum ev_kind e;
-  enum sv_state state;
+  enum setup in;
+  enum ev_kind on;
+  enum sv_state to;
   enum sv_want want;
-  unsigned flags;
-  int sig, group;   /* with SV_ACT_KILL */
-  int64_t timer;    /* with SV_ACT_TIMER: timer_at - now */
-  int code;         /* with SV_ACT_EXIT */
+  unsigned does;
+  int sig, group;   /* with SV_ACT_KILL: the signal, and whether it goes to the process group */
+  int64_t timer_in; /* with SV_ACT_TIMER: the timer is armed for now + timer_in (ms) */
+  int exit;         /* with SV_ACT_EXIT: the exit code */
 };
 
-#define KILL_ SV_ACT_KILL
-#define UPW SV_WANT_UP
-#define DOWNW SV_WANT_DOWN
+#define UP SV_WANT_UP
+#define DOWN SV_WANT_DOWN
+#define NOTHING 0u
+#define WAIT SV_ACT_WAIT
+#define WAIT_CANCEL SV_ACT_WAIT_CANCEL
+#define SPAWN SV_ACT_SPAWN
+#define KILL SV_ACT_KILL
+#define TIMER SV_ACT_TIMER
+#define TIMER_STOP SV_ACT_TIMER_STOP
+#define PROBES_START SV_ACT_PROBES_START
+#define PROBES_STOP SV_ACT_PROBES_STOP
+#define EXIT SV_ACT_EXIT
 
 static const struct row rows[] = {
   /* IDLE */
-  { S_IDLE, E_START, SV_WAITING, UPW, SV_ACT_WAIT, 0, 0, 0, 0 },
-  { S_IDLE, E_STOP, SV_DONE, DOWNW, SV_ACT_EXIT, 0, 0, 0, 128 + SIGTERM },
+  { .in = S_IDLE, .on = E_START, .to = SV_WAITING, .want = UP, .does = WAIT },
+  { .in = S_IDLE, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = EXIT, .exit = 128 + SIGTERM },
   /* WAITING */
-  { S_WAITING, E_WAIT_OK, SV_WAITING, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
-  { S_WAITING, E_WAIT_TIMEOUT, SV_DONE, UPW, SV_ACT_EXIT, 0, 0, 0, 69 },
-  { S_WAITING, E_STOP, SV_DONE, DOWNW, SV_ACT_WAIT_CANCEL | SV_ACT_EXIT, 0, 0, 0, 128 + SIGTERM },
+  { .in = S_WAITING, .on = E_WAIT_OK, .to = SV_WAITING, .want = UP, .does = SPAWN },
+  { .in = S_WAITING, .on = E_WAIT_TIMEOUT, .to = SV_DONE, .want = UP, .does = EXIT, .exit = 69 },
+  { .in = S_WAITING, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = WAIT_CANCEL | EXIT, .exit = 128 + SIGTERM },
   /* STARTING (pid 100, not ready yet) */
-  { S_STARTING, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_STARTING, E_READINESS_OK, SV_UP, UPW, 0, 0, 0, 0, 0 },
-  { S_STARTING, E_READY, SV_UP, UPW, 0, 0, 0, 0, 0 },
-  { S_STARTING, E_STOP, SV_STOPPING, DOWNW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 0, 8000, 0 },
-  { S_STARTING, E_RESTART, SV_STOPPING, UPW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 1, 8000, 0 },
+  { .in = S_STARTING, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_STARTING, .on = E_READINESS_OK, .to = SV_UP, .want = UP, .does = NOTHING },
+  { .in = S_STARTING, .on = E_READY, .to = SV_UP, .want = UP, .does = NOTHING },
+  { .in = S_STARTING, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .timer_in = 8000 },
+  { .in = S_STARTING, .on = E_RESTART, .to = SV_STOPPING, .want = UP,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .group = 1, .timer_in = 8000 },
   /* UP */
-  { S_UP, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_UP, E_STOP, SV_STOPPING, DOWNW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 0, 8000, 0 },
-  { S_UP, E_RESTART, SV_STOPPING, UPW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 1, 8000, 0 },
+  { .in = S_UP, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_UP, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .timer_in = 8000 },
+  { .in = S_UP, .on = E_RESTART, .to = SV_STOPPING, .want = UP,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .group = 1, .timer_in = 8000 },
   /* STOPPING for a manual restart: a manual restart waits only for the 1 s gap */
-  { S_STOP_MANUAL, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 0, 0 },
-  { S_STOP_MANUAL, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_MANUAL, E_TIMER_EARLY, SV_STOPPING, UPW, SV_ACT_TIMER, 0, 0, 1, 0 }, /* re-armed for the rest */
-  { S_STOP_MANUAL, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
+  { .in = S_STOP_MANUAL, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 0 },
+  { .in = S_STOP_MANUAL, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = UP, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_MANUAL, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = UP,
+    .does = TIMER, .timer_in = 1 }, /* re-armed for the rest */
+  { .in = S_STOP_MANUAL, .on = E_STOP, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGTERM },
   /* STOPPING for a liveness restart: a failure, so the curve applies */
-  { S_STOP_HEALTH, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_STOP_HEALTH, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_HEALTH, E_TIMER_EARLY, SV_STOPPING, UPW, SV_ACT_TIMER, 0, 0, 1, 0 },
-  { S_STOP_HEALTH, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
+  { .in = S_STOP_HEALTH, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP,
+    .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_STOP_HEALTH, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = UP, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_HEALTH, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = UP, .does = TIMER, .timer_in = 1 },
+  { .in = S_STOP_HEALTH, .on = E_STOP, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGTERM },
   /* STOPPING for good */
-  { S_STOP_DOWN, E_EXIT_CHILD, SV_DONE, DOWNW, SV_ACT_PROBES_STOP | SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_STOP_DOWN, E_TIMER_DUE, SV_STOPPING, DOWNW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_DOWN, E_TIMER_EARLY, SV_STOPPING, DOWNW, SV_ACT_TIMER, 0, 0, 1, 0 },
-  { S_STOP_DOWN, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 }, /* a second signal is passed on */
+  { .in = S_STOP_DOWN, .on = E_EXIT_CHILD, .to = SV_DONE, .want = DOWN,
+    .does = PROBES_STOP | TIMER_STOP | EXIT, .exit = 1 },
+  { .in = S_STOP_DOWN, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_DOWN, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = DOWN, .does = TIMER, .timer_in = 1 },
+  { .in = S_STOP_DOWN, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL, .sig = SIGTERM }, /* a second signal is passed on */
   /* BACKOFF (last exit 1) */
-  { S_BACKOFF, E_TIMER_DUE, SV_BACKOFF, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
-  { S_BACKOFF, E_TIMER_EARLY, SV_BACKOFF, UPW, SV_ACT_TIMER, 0, 0, 1, 0 },
-  { S_BACKOFF, E_STOP, SV_DONE, DOWNW, SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_BACKOFF, E_RESTART, SV_BACKOFF, UPW, SV_ACT_TIMER_STOP | SV_ACT_SPAWN, 0, 0, 0, 0 },
+  { .in = S_BACKOFF, .on = E_TIMER_DUE, .to = SV_BACKOFF, .want = UP, .does = SPAWN },
+  { .in = S_BACKOFF, .on = E_TIMER_EARLY, .to = SV_BACKOFF, .want = UP, .does = TIMER, .timer_in = 1 },
+  { .in = S_BACKOFF, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = TIMER_STOP | EXIT, .exit = 1 },
+  { .in = S_BACKOFF, .on = E_RESTART, .to = SV_BACKOFF, .want = UP, .does = TIMER_STOP | SPAWN },
   /* DONE: nothing, ever */
   /* FAILED (gave up, on_give_up=stay; last exit 1) */
-  { S_FAILED, E_STOP, SV_DONE, DOWNW, SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_FAILED, E_RESTART, SV_BACKOFF, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
+  { .in = S_FAILED, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = EXIT, .exit = 1 },
+  { .in = S_FAILED, .on = E_RESTART, .to = SV_BACKOFF, .want = UP, .does = SPAWN },
 };
 
 static const struct row *find_row(enum setup s, enum ev_kind e)
 {
   for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-    if(rows[i].s == s && rows[i].e == e)
+    if(rows[i].in == s && rows[i].on == e)
       return &rows[i];
   return NULL;
 }
@@ -281,14 +303,14 @@ static void table(void)
         bad = sv.state != st0 || sv.want != want0 || sv.pid != pid0 || sv.timer_at.ms != timer0 || a.flags != 0;
       }
       else {
-        bad = sv.state != r->state || sv.want != r->want || a.flags != r->flags;
-        if(r->flags & SV_ACT_KILL)
+        bad = sv.state != r->to || sv.want != r->want || a.flags != r->does;
+        if(r->does & SV_ACT_KILL)
           bad |= a.signal != r->sig || a.group != r->group;
-        if(r->flags & SV_ACT_TIMER)
-          bad |= a.timer_at.ms != now + r->timer || sv.timer_at.ms != a.timer_at.ms;
-        if(r->flags & SV_ACT_EXIT)
-          bad |= a.exit_code != r->code || sv.exit_code != r->code;
-        if(r->flags & SV_ACT_TIMER_STOP)
+        if(r->does & SV_ACT_TIMER)
+          bad |= a.timer_at.ms != now + r->timer_in || sv.timer_at.ms != a.timer_at.ms;
+        if(r->does & SV_ACT_EXIT)
+          bad |= a.exit_code != r->exit || sv.exit_code != r->exit;
+        if(r->does & SV_ACT_TIMER_STOP)
           bad |= sv.timer_at.ms != 0;
       }
       if(bad) {
@@ -297,8 +319,8 @@ static void table(void)
                 a.signal, a.group, (long long)(a.timer_at.ms - now), a.exit_code);
         if(r)
           fprintf(stderr, "; expected state %s want %s flags 0x%x sig %d group %d timer %+lld exit %d\n",
-                  sv_state_name(r->state), r->want == SV_WANT_UP ? "up" : "down", r->flags, r->sig, r->group,
-                  (long long)r->timer, r->code);
+                  sv_state_name(r->to), r->want == SV_WANT_UP ? "up" : "down", r->does, r->sig, r->group,
+                  (long long)r->timer_in, r->exit);
         else
           fprintf(stderr, "; expected nothing (state %s)\n", sv_state_name(st0));
       }
@@ -1134,10 +1156,95 @@ static void misc(void)
   CHECK_STR(logbuf, "pinit: info: svc: BACKOFF -> UP (pid 555)\n");
 }
 
-int main(void)
+/* ---- docs/internals/supervise.md shows `rows` as a Markdown table: generated here
+ * (`test_supervise --doc`), and checked here, so the doc and the machine cannot disagree ---- */
+
+#define DOC_BEGIN "<!-- transition table: generated by `build/tests/test_supervise --doc`, checked by that test -->\n"
+#define DOC_END "<!-- end of the transition table -->\n"
+
+static void doc_does(const struct row *r, char *buf, size_t cap)
 {
+  static const struct { unsigned flag; const char *name; } acts[] = {
+    { WAIT_CANCEL, "WAIT_CANCEL" }, { PROBES_STOP, "PROBES_STOP" }, { KILL, "KILL" }, { TIMER_STOP, "TIMER_STOP" },
+    { SPAWN, "SPAWN" },             { WAIT, "WAIT" },               { TIMER, "TIMER" }, { PROBES_START, "PROBES_START" },
+    { EXIT, "EXIT" },
+  };
+  size_t len = 0;
+  buf[0] = '\0';
+  if(!r->does)
+    snprintf(buf, cap, "nothing");
+  for(unsigned i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+    char d[32];
+    if(!(r->does & acts[i].flag))
+      continue;
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", acts[i].name);
+    if(acts[i].flag == KILL)
+      len += (size_t)snprintf(buf + len, cap - len, " SIG%s%s", sig_name(r->sig, d, sizeof(d)), r->group ? " to the group" : "");
+    else if(acts[i].flag == TIMER)
+      len += (size_t)snprintf(buf + len, cap - len, " in %s", duration_format(r->timer_in, d, sizeof(d)));
+    else if(acts[i].flag == EXIT)
+      len += (size_t)snprintf(buf + len, cap - len, " %d", r->exit);
+  }
+}
+
+static size_t doc_table(char *out, size_t cap)
+{
+  size_t len = (size_t)snprintf(out, cap, "| in state | on event | goes to | want | does |\n|---|---|---|---|---|\n");
+  for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]) && len < cap; i++) {
+    char does[160];
+    doc_does(&rows[i], does, sizeof(does));
+    len += (size_t)snprintf(out + len, cap - len, "| %s | %s | %s | %s | %s |\n", setup_names[rows[i].in],
+                            ev_names[rows[i].on], sv_state_name(rows[i].to), rows[i].want == UP ? "up" : "down", does);
+  }
+  return len;
+}
+
+static void doc_check(void)
+{
+  static char table_text[16384], doc[65536];
+  const char *src = getenv("PINIT_SOURCE_DIR");
+  char path[4096];
+  const char *b, *e;
+  size_t n;
+  FILE *f;
+
+  n = doc_table(table_text, sizeof(table_text));
+  CHECK(n < sizeof(table_text) - 1);
+  snprintf(path, sizeof(path), "%s/docs/internals/supervise.md", src && *src ? src : ".");
+  f = fopen(path, "r");
+  CHECK(f != NULL);
+  if(!f)
+    return;
+  n = fread(doc, 1, sizeof(doc) - 1, f);
+  fclose(f);
+  doc[n] = '\0';
+  b = strstr(doc, DOC_BEGIN);
+  e = b ? strstr(b, DOC_END) : NULL;
+  CHECK(b && e);
+  if(!b || !e)
+    return;
+  b += strlen(DOC_BEGIN);
+  if((size_t)(e - b) != strlen(table_text) || memcmp(b, table_text, strlen(table_text))) {
+    fprintf(stderr, "%s: the transition table differs from tests/unit/test_supervise.c's rows;"
+                    " regenerate it with `test_supervise --doc`:\n%s", path, table_text);
+    CHECK(0);
+  }
+  else
+    CHECK(1);
+}
+
+int main(int argc, char **argv)
+{
+  if(argc == 2 && !strcmp(argv[1], "--doc")) {
+    static char out[16384];
+    fputs(DOC_BEGIN, stdout);
+    fwrite(out, 1, doc_table(out, sizeof(out)), stdout);
+    fputs(DOC_END, stdout);
+    return 0;
+  }
   load_cfg(&base_cfg, NULL);
   table();
+  doc_check();
   spawn_contexts();
   crash_loop_curve();
   reset_after();
