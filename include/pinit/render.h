@@ -128,8 +128,16 @@ struct render_input {
                                left as the base file has it */
 };
 
+/* A key of the rendered file and its value as a string, as Flink reads it (a YAML scalar's
+ * value, the flow text of a list or map). */
+struct render_kv {
+  const char *key, *value;
+};
+
 struct render_result {
   char *doc;                /* the new file, NUL-terminated, malloc'd: render_result_free() */
+  struct render_kv *kv;     /* the keys written, in file order, malloc'd with the result */
+  size_t nkv;
   size_t len;               /* bytes in doc, without the NUL */
   size_t nkeys;             /* keys written */
   int nwarn;                /* warn[0..nwarn) are valid, in the order they arose */
@@ -143,8 +151,12 @@ struct render_result {
 int render_document(const struct render_input *in, struct render_result *res,
                     struct render_error *err);
 
-/* Free res->doc (safe on a zeroed or already freed result). */
+/* Free res->doc and res->kv (safe on a zeroed or already freed result). */
 void render_result_free(struct render_result *res);
+
+/* The rendered value of `key` (exact key, as Flink's keys are case-sensitive), or NULL when
+ * the file does not set it.  The string lives as long as res.  Pure. */
+const char *render_get(const struct render_result *res, const char *key);
 
 /* Check that doc parses as `format` (RENDER_YAML: libyaml loads it as one mapping without
  * duplicate or colliding keys and with the limits above; RENDER_LEGACY: always parses).

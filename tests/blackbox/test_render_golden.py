@@ -299,6 +299,8 @@ def test_random_values_are_strings_everywhere(render_bin, tmp_path):
     assert r.returncode == 0, r.stderr
     as12 = flatten(load_yaml12(r.stdout))
     as11 = flatten(pyyaml.safe_load(r.stdout))
+    blanks = "".join(map(chr, range(33)))   # values from the environment are trimmed (Flink's trim())
     for i, v in enumerate(values):
+        v = v.strip(blanks)
         assert as12[f"k.v{i}"] == v, (v, as12[f"k.v{i}"])
         assert as11[f"k.v{i}"] == v, (v, as11[f"k.v{i}"])
