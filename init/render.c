@@ -1301,6 +1301,13 @@ static void apply_env(struct ctx *c)
     storage = find(c, "high-availability.storageDir");
   }
 
+  for(const char *const *pin = c->in->pins; pin && *pin; pin++) {
+    const char *colon = strchr(*pin, ':');
+    char *key;
+    if(!colon || !(key = astrndup(c, *pin, (size_t)(colon - *pin))))
+      continue;
+    set_env(c, key, colon + 1, strlen(colon + 1), L_DEFAULT, "pinned", 0);
+  }
   if((v = env_getn(envp, "FLINK_PROPERTIES", 16)))
     apply_properties(c, v);
   /* FLINK_PROPERTIES turned HA off: the default storage dir is not the user's */
@@ -1468,6 +1475,7 @@ int render_document(const struct render_input *in, struct render_result *res, st
   struct ctx c;
   struct leaves base = { 0 };
   struct buf out = { 0 };
+  enum render_format bfmt;
   int rc;
 
   memset(&c, 0, sizeof(c));
@@ -1479,10 +1487,20 @@ int render_document(const struct render_input *in, struct render_result *res, st
   c.fmt = in->format == RENDER_LEGACY ? RENDER_LEGACY : RENDER_YAML;
   c.base_name = in->base_name ? in->base_name : render_file_name(c.fmt);
 
-  rc = !in->base ? 0 : c.fmt == RENDER_YAML ? yaml_flatten(&c, in->base, in->base_len, c.base_name, &base)
-                                            : legacy_parse(&c, in->base, in->base_len, c.base_name, 0, &base);
-  for(size_t i = 0; !rc && i < base.n; i++)
-    set_key(&c, base.v[i].key, base.v[i].text, base.v[i].raw, base.v[i].val, L_BASE, c.base_name, base.v[i].line);
+  bfmt = in->base_format == RENDER_AUTO ? c.fmt : in->base_format == RENDER_LEGACY ? RENDER_LEGACY : RENDER_YAML;
+  if(in->base_name)
+    c.base_name = in->base_name;
+  else if(bfmt != c.fmt)
+    c.base_name = render_file_name(bfmt);
+  rc = !in->base ? 0 : bfmt == RENDER_YAML ? yaml_flatten(&c, in->base, in->base_len, c.base_name, &base)
+                                           : legacy_parse(&c, in->base, in->base_len, c.base_name, 0, &base);
+  for(size_t i = 0; !rc && i < base.n; i++) {
+    const struct leaf *l = &base.v[i];
+    if(bfmt != c.fmt)           /* config.yaml into flink-conf.yaml: the values Flink read */
+      set_key(&c, l->key, NULL, l->val, l->val, L_BASE, c.base_name, l->line);
+    else
+      set_key(&c, l->key, l->text, l->raw, l->val, L_BASE, c.base_name, l->line);
+  }
   free(base.v);
   if(!rc) {
     apply_env(&c);

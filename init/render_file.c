@@ -315,6 +315,33 @@ int render_default_address(char *buf, size_t cap)
   return 0;
 }
 
+/* A format forced by the user (PINIT_FLINK_FORMAT, [flink] format, --format) that this Flink
+ * would not read: refused.  A forced legacy format without a flink-conf.yaml starts from
+ * config.yaml (*base_format = RENDER_YAML), so the image's memory settings are kept. */
+static int render_check_forced(const char *home, const char *conf, enum render_format want, const char *path,
+                               enum render_format *base_format)
+{
+  char other[PATH_MAX];
+  int major = 0, minor = 0, known = render_flink_version(home, &major, &minor) == 0;
+  struct stat st;
+  if(want == RENDER_YAML) {
+    if((known && major >= 2) || path_join(other, sizeof(other), conf, render_file_name(RENDER_LEGACY)) ||
+       stat(other, &st) < 0)
+      return 0;
+    log_error("render", "format yaml: %s exists, and Flink 1.x reads it instead of config.yaml: remove it, "
+              "or use format legacy or auto", other);
+    return -1;
+  }
+  if(known && major >= 2) {
+    log_error("render", "format legacy: Flink %d.%d reads only config.yaml, never %s", major, minor, path);
+    return -1;
+  }
+  if(stat(path, &st) < 0 && errno == ENOENT && !path_join(other, sizeof(other), conf, render_file_name(RENDER_YAML)) &&
+     stat(other, &st) == 0)
+    *base_format = RENDER_YAML;
+  return 0;
+}
+
 static void log_warnings(const struct render_result *res)
 {
   for(int i = 0; i < res->nwarn; i++) {
@@ -344,7 +371,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
 {
   static const struct render_opts defaults;
   const struct render_opts *o = opts ? opts : &defaults;
-  char conf_buf[PATH_MAX], path[PATH_MAX], copy[PATH_MAX], addr[256];
+  char conf_buf[PATH_MAX], path[PATH_MAX], base_path[PATH_MAX], copy[PATH_MAX], addr[256];
   const char *home, *conf, *name, *rt;
   struct render_input in;
   struct render_result res;
@@ -369,7 +396,11 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     log_error("render", "%s/%s: name too long", conf, name);
     return -1;
   }
-  if((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+  if(o->format != RENDER_AUTO && render_check_forced(home, conf, o->format, path, &in.base_format) < 0)
+    return -1;
+  if(in.base_format == RENDER_YAML && path_join(base_path, sizeof(base_path), conf, render_file_name(RENDER_YAML)))
+    return -1;
+  if((fd = open(in.base_format == RENDER_YAML ? base_path : path, O_RDONLY | O_CLOEXEC)) >= 0) {
     int r = read_file(fd, MAX_BASE, &base, &base_len);
     int saved = errno;
     close(fd);
@@ -386,7 +417,8 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   in.envp = envp;
   in.base = base;
   in.base_len = base_len;
-  in.base_name = name;
+  in.base_name = in.base_format == RENDER_YAML ? render_file_name(RENDER_YAML) : name;
+  in.pins = o->pins;
   in.rpc_address = o->rpc_address;
   if(!in.rpc_address && !env_val(envp, "JOB_MANAGER_RPC_ADDRESS")) {
     if(render_default_address(addr, sizeof(addr)) == 0)
@@ -405,6 +437,9 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     return -1;
   }
   log_warnings(&res);
+  if(in.base_format == RENDER_YAML)
+    log_warn("render", "format legacy: %s starts from %s/config.yaml (Flink 1.x reads flink-conf.yaml "
+             "when it exists)", path, conf);
 
   if(o->dry_run) {
     rc = write_all(STDOUT_FILENO, res.doc, res.len);
@@ -439,6 +474,10 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   }
   log_warn("render", "%s is not writable (%s): rendering into a copy, %s (FLINK_CONF_DIR for the child)",
            conf, strerror(errno), copy);
+  if(mkdir(rt, 0755) < 0 && errno != EEXIST) {
+    log_error("render", "%s: cannot create the runtime dir: %s", rt, strerror(errno));
+    goto done;
+  }
   if(render_copy_conf_dir(conf, copy) < 0) {
     log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf, strerror(errno));
     goto done;
@@ -451,7 +490,10 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   rc = set_out(out_conf_dir, cap, copy);
 
 done:
-  render_result_free(&res);
+  if(rc == 0 && o->result)
+    *o->result = res;           /* the caller frees it */
+  else
+    render_result_free(&res);
   free(base);
   return rc;
 }

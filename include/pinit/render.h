@@ -126,6 +126,11 @@ struct render_input {
   const char *rpc_address;  /* fallback for JOB_MANAGER_RPC_ADDRESS (the caller's
                                hostname -f); NULL or "": jobmanager.rpc.address is then
                                left as the base file has it */
+  enum render_format base_format;  /* how to read base: RENDER_AUTO = as `format`;
+                               RENDER_YAML with format RENDER_LEGACY: a config.yaml is the
+                               base of a new flink-conf.yaml (values as Flink reads them) */
+  const char *const *pins;  /* NULL-terminated "key: value" set with the defaults (above the
+                               base file, below every variable): a role's pinned keys */
 };
 
 /* A key of the rendered file and its value as a string, as Flink reads it (a YAML scalar's
@@ -177,6 +182,9 @@ struct render_opts {
                                  <runtime_dir>/pinit-flink-conf; NULL: PINIT_RUNTIME_DIR
                                  from envp when non-empty, else /tmp */
   int dry_run;                /* 1: print the rendered file on stdout, write nothing */
+  const char *const *pins;    /* render_input.pins */
+  struct render_result *result;  /* not NULL: on success receives the rendered result (the
+                                 keys Flink will read: render_get); render_result_free() it */
 };
 
 /* The file name for a format: "config.yaml" or "flink-conf.yaml" (RENDER_AUTO: the YAML
@@ -189,7 +197,8 @@ const char *render_file_name(enum render_format format);
  * errno.  Blocks on directory I/O. */
 int render_flink_version(const char *flink_home, int *major, int *minor);
 
-/* The format Flink will read.  want RENDER_YAML / RENDER_LEGACY is returned as is.
+/* The format Flink will read.  want RENDER_YAML / RENDER_LEGACY is returned as is (and
+ * render_flink_config() refuses the choice when this Flink would not read that file).
  * RENDER_AUTO: Flink 2.x reads only config.yaml -> RENDER_YAML; Flink before 1.19 reads only
  * flink-conf.yaml -> RENDER_LEGACY; 1.19, 1.20 and an unknown version: RENDER_LEGACY when
  * <conf_dir>/flink-conf.yaml exists, else RENDER_YAML.  Never fails; blocks on stat. */
@@ -216,10 +225,14 @@ int render_copy_conf_dir(const char *src, const char *dst);
 int render_default_address(char *buf, size_t cap);
 
 /* Render the Flink configuration for a container start: choose the dirs and the file
- * (opts above), read the base file (missing: none), render_document(), log the warnings,
+ * (opts above), read the base file (missing: none; a forced legacy format with only a
+ * config.yaml starts from that file), render_document(), log the warnings,
  * and unless the file already holds exactly those bytes, render_write_atomic() it.  When
  * the conf dir is not writable (EROFS, EACCES, EPERM; EBUSY: the file is a mount), copy it to
  * <runtime_dir>/pinit-flink-conf and render there (warning names the new dir).
+ * A forced format Flink would not read is refused: yaml next to an existing flink-conf.yaml on
+ * Flink 1.x (Flink reads that one), legacy on Flink 2.x.  A runtime_dir that does not exist
+ * yet is created (mode 0755, one level).
  * On success returns 0 and, if out_conf_dir is not NULL, copies the conf dir that holds the
  * result into it: export it as FLINK_CONF_DIR to the child (it differs from the original
  * after a read-only fallback).  On failure logs one line

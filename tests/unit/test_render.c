@@ -482,7 +482,7 @@ static void run_order(void)
 {
   char *envp[] = { "FLINK_PROPERTIES=z.new: 1\nb: 2\na.new: 3\nz.new: 4", "JOB_MANAGER_RPC_ADDRESS=jm", NULL };
   const char *base = "b: 0\na: 0\n";
-  struct render_input in = { envp, base, strlen(base), NULL, RENDER_YAML, NULL };
+  struct render_input in = { .envp = envp, .base = base, .base_len = strlen(base), .format = RENDER_YAML };
   struct render_result r1, r2;
   struct render_error err;
   CHECK_INT(render_document(&in, &r1, &err), 0);
@@ -710,8 +710,11 @@ static void run_flink_config(void)
   CHECK_INT(render_flink_config(envp, NULL, out, sizeof(out)), 0);
   text = get_file(path);
   CHECK(text && strstr(text, "\ntaskmanager.numberOfTaskSlots: 2\njobmanager.rpc.address: jm\nblob.server.port: 6124\n"));
-  o.format = RENDER_YAML;    /* the override */
-  CHECK_INT(render_flink_config(envp, &o, out, sizeof(out)), 0);
+  o.format = RENDER_YAML;    /* the override: Flink 1.20 would read flink-conf.yaml, refused */
+  snprintf(path, sizeof(path), "%s/conf/config.yaml", home);
+  snprintf(first, sizeof(first), "%s", get_file(path));
+  CHECK_INT(render_flink_config(envp, &o, out, sizeof(out)), -1);
+  CHECK_STR(get_file(path), first);
   o.format = RENDER_AUTO;
 
   /* FLINK_CONF_DIR: rendered there, FLINK_HOME/conf untouched */
