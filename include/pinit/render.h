@@ -36,13 +36,26 @@
  *        CHECKPOINT_INTERVAL           execution.checkpointing.interval
  *        CHECKPOINT_DIR                execution.checkpointing.dir
  *        SAVEPOINT_DIR                 execution.checkpointing.savepoint-dir
- *   4. FLINK_PROPERTIES: one "key: value" per line ("\r\n" is fine).  Blank lines and lines
+ *   4. FLINK_PROPERTIES: one "key: value" per line (ends: "\n", "\r\n", a lone "\r").  Blank lines and lines
  *      whose first non-blank is '#' are skipped; a line without ':' is ignored with a
- *      warning.  Key = text before the first ':', value = everything after it; both trimmed
+ *      warning; a BOM or no-break space around a key is removed with a warning.  Key = text before the first ':', value = everything after it; both trimmed
  *      at the ends only (inner spaces, quotes, '=', '*', further ':' stay literal).  In
  *      values (not keys) ${NAME} and $NAME are replaced from the snapshot as envsubst does
  *      (unset: empty; anything else after '$' stays literal).  Later lines win; a key is
  *      written once.
+ *
+ * Every value from the environment (2-4, and each ${NAME} substituted) is trimmed at both
+ * ends like Java's trim() (bytes <= ' '), in both formats, and dropped with a warning when
+ * it is not valid UTF-8.  Inside env.java.opts* tabs and line breaks become spaces.
+ *
+ * Precedence across names: a later source replaces the option under any of its names
+ * (Flink's fallback keys, e.g. state.checkpoints.dir for execution.checkpointing.dir,
+ * high-availability for high-availability.type): the earlier source's entry is dropped with
+ * a warning.  env.java.opts from the environment next to the base file's env.java.opts.all
+ * is appended to it (the image's JVM flags are kept; not again when the base value already
+ * ends with it).  One-line warnings for Flink's surprises: yes/no/on/off, 0x/0o/0b numbers,
+ * a known key in other case, quotes in FLINK_PROPERTIES, [lists] in flink-conf.yaml, '"' or
+ * an unpaired ' in JVM options.
  *
  * Keys from any source that are empty, start or end with '.', contain "..", control
  * characters or invalid UTF-8 are dropped with a warning.
@@ -62,17 +75,21 @@
  *   - Base values keep their type and, where possible, their text: plain scalars verbatim
  *     (6123 stays an int, true a bool), single-quoted ones single-quoted, double-quoted and
  *     block scalars (| >) double-quoted on one line, explicit tags (!!int "5") kept,
- *     sequences and mappings below a sequence in flow style ([a, b], {k: v}), an empty
- *     plain value as null, anchors and aliases expanded.
+ *     sequences and mappings below a sequence in flow style ([a, b], {k: v}), anchors and
+ *     aliases expanded.  A null value (empty, ~, null, !!null), which Flink cannot load, is
+ *     not written (warning).  A key set flat and nested ("a.b: 1" and "a: {b: 2}"): the
+ *     later one wins, as Flink flattens (warning).
  *   - The deprecated short keys are renamed with a warning, so a nested YAML reader cannot
  *     lose the longer keys: high-availability -> high-availability.type, state.backend ->
  *     state.backend.type, restart-strategy -> restart-strategy.type, env.java.opts ->
  *     env.java.opts.all.  When one source sets both names, the new name wins, like Flink.
- *   - Refused (render_error): YAML syntax errors, a duplicate key in one mapping or two keys
- *     that flatten to the same dotted key (both line numbers), a top level that is not a
+ *   - Refused (render_error): YAML syntax errors, a duplicate key in one mapping (both line
+ *     numbers), a top level that is not a
  *     mapping, more than one document, unsupported tags (only YAML's own !!tags and simple
  *     local !tags), non-scalar keys, NUL characters, nesting deeper than 64, more than
  *     200000 nodes (alias bombs), a file that is not UTF-8.
+ *   - Refused too: an output over 3 Mi code points (snakeyaml-engine's limit; Flink would
+ *     not load it).
  *   - Self-check: the output is parsed again with libyaml; every key must come back once,
  *     with the same text, and every value set from the environment as the same string.
  *
@@ -80,9 +97,9 @@
  * quoting and no renames (Flink 1.x before 1.17 does not know the new names).  The base
  * file is read the way Flink reads it: each line cut at the first '#', trimmed, split at
  * the first ": ", lines with an empty key or value skipped, later lines win (a NUL byte is
- * refused).  Values set from the environment are trimmed (Flink would).  A '#' in a key or
- * value (Flink would cut the line there), an empty value and a line break cannot be
- * represented: such a key is not written, with a warning (Flink then uses its default).
+ * refused).  A '#' in a key or value (Flink would cut the line there), an empty value and a
+ * line break cannot be represented: such a key is not written, with a warning (Flink then
+ * uses its default).
  *
  * Messages (errors, warnings) name files, line numbers and keys, never values.
  */

@@ -97,6 +97,14 @@ def oracle():
     return _cached[0]
 
 
+def available():
+    """Whether the oracle can run here (without skipping the caller)."""
+    global _cached
+    if _cached is None:
+        _cached = _build()
+    return _cached[0] is not None
+
+
 def read_conf(conf_dir):
     d = oracle()
     r = subprocess.run(["java", "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-cp", f"{d}:{d / DIST}",

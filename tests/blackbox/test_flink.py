@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+import flink_oracle
 from conftest import PINIT, SLOW, make_flink_home, pinit_env, start_pid1, wait_for
 
 BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\nrest:\n  port: 8081\n"
@@ -317,3 +318,9 @@ def test_taskmanager_waits_for_what_flink_reads(homes, base, extra, listen, star
     # the pinned RPC port is in the file Flink reads
     conf = open(os.path.join(home, "conf", name)).read()
     assert ("taskmanager.rpc.port: '6122'" if name == "config.yaml" else "taskmanager.rpc.port: 6122") in conf
+    if flink_oracle.available():
+        # what Flink itself reads agrees with what pinit waited for
+        opts = flink_oracle.read_conf(os.path.join(home, "conf"))["options"]
+        ha = opts["high-availability.type"]
+        assert (ha is not None and ha.lower() == "zookeeper") == (missing == "127.0.0.1:2181"), ha
+        assert opts["taskmanager.rpc.port"] == "6122"
