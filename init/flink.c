@@ -4,6 +4,7 @@
 #include "pinit/config.h"
 #include "pinit/flink_conf.h"
 #include "pinit/log.h"
+#include "pinit/plugins.h"
 #include "pinit/render.h"
 #include "pinit/run.h"
 
@@ -191,42 +192,6 @@ static void maybe_jemalloc(char **envp)
   setenv("LD_PRELOAD", val, 1);
 }
 
-/* ENABLE_BUILT_IN_PLUGINS="a.jar;b.jar": plugins/<a>/<a.jar> -> opt/<a.jar>. */
-static int link_plugins(char **envp, const char *home)
-{
-  const char *list = config_env(envp, "ENABLE_BUILT_IN_PLUGINS");
-  char copy[1024];
-
-  if(!list || !*list)
-    return 0;
-  snprintf(copy, sizeof(copy), "%s", list);
-  for(char *jar = strtok(copy, ";"); jar; jar = strtok(NULL, ";")) {
-    char src[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX + 300], name[256];
-    const char *j = trim(jar);
-    size_t len = strlen(j);
-    if(!len)
-      continue;
-    snprintf(name, sizeof(name), "%.*s", (int)(len > 4 && !strcmp(j + len - 4, ".jar") ? len - 4 : len), j);
-    snprintf(src, sizeof(src), "%s/opt/%s", home, j);
-    if(access(src, F_OK) < 0) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: no such jar in %s/opt", j, home);
-      return -1;
-    }
-    snprintf(dir, sizeof(dir), "%s/plugins/%s", home, name);
-    if(mkdir(dir, 0755) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dir, strerror(errno));
-      return -1;
-    }
-    snprintf(dst, sizeof(dst), "%s/%s", dir, j);
-    if(symlink(src, dst) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dst, strerror(errno));
-      return -1;
-    }
-    log_info("flink", "plugin %s enabled", name);
-  }
-  return 0;
-}
-
 /* Started as root with a `user` account: the child runs as that user. */
 static int lookup_user(const char *user, struct run_spec *spec, gid_t *groups, int *ngroups)
 {
@@ -264,7 +229,6 @@ int cmd_flink(int argc, char **argv, char **envp)
 {
   static struct config cfg;
   static struct flink_conf fc;
-  static char *cargv[256];
   static char script[PATH_MAX], dbuf[2048];
   static gid_t groups[FLINK_GROUPS_MAX];
   const char *defaults[16];
@@ -273,6 +237,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   const struct role *role;
   const char *home;
   int ngroups = 0, nargs;
+  char **cargv;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
@@ -288,7 +253,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   home = flink_conf_home(&cfg, envp);
 
   maybe_jemalloc(envp);
-  if(link_plugins(envp, home) < 0)
+  if(plugins_link(envp, home) < 0)
     return 1;
   envp = environ; /* setenv() may have moved it */
   /* the roles read what Flink will read: the rendered file */
@@ -308,18 +273,24 @@ int cmd_flink(int argc, char **argv, char **envp)
   }
   flink_conf_free(&fc);
 
+  /* every argument, however many: "bash SCRIPT start-foreground" + argv[2..] + NULL at most */
+  cargv = calloc((size_t)argc + 3, sizeof(*cargv));
+  if(!cargv) {
+    log_error("flink", "%d arguments: %s", argc, strerror(errno));
+    return 1;
+  }
   nargs = 0;
   if(role) {
     snprintf(script, sizeof(script), "%s/bin/%s", home, role->script);
     cargv[nargs++] = "bash";
     cargv[nargs++] = script;
     cargv[nargs++] = "start-foreground";
-    for(int i = 2; i < argc && nargs < 255; i++)
+    for(int i = 2; i < argc; i++)
       cargv[nargs++] = argv[i];
     log_info("flink", "starting %s", role->name);
   }
   else {
-    for(int i = 1; i < argc && nargs < 255; i++)
+    for(int i = 1; i < argc; i++)
       cargv[nargs++] = argv[i];
   }
   cargv[nargs] = NULL;

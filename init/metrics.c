@@ -223,8 +223,8 @@ size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
 
   family(&o, "pinit_service_start_time_seconds", "gauge",
          "Unix time the current incarnation (or, while none runs, the last one) was started; absent before the first start.");
-  if(sv->spawned_at)
-    line(&o, "pinit_service_start_time_seconds %.3f\n", ((double)sv->spawned_at + (double)v->wall_minus_mono_ms) / 1000.0);
+  if(clock_mono_is_set(sv->spawned_at))
+    line(&o, "pinit_service_start_time_seconds %.3f\n", ((double)sv->spawned_at.ms + (double)v->wall_minus_mono_ms) / 1000.0);
 
   family(&o, "pinit_service_backoff_seconds", "gauge",
          "Back-off delay chosen for the pending restart while the child is in back-off, 0 otherwise.");

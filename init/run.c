@@ -1,6 +1,7 @@
 /* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
  * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
 #include "pinit/run.h"
+#include "pinit/clock.h"
 #include "pinit/control.h"
 #include "pinit/drain.h"
 #include "pinit/duration.h"
@@ -48,7 +49,7 @@ struct run {
 
   /* stage 3 */
   int draining, drain_killed, exit_code;
-  int64_t drain_deadline;
+  struct clock_mono drain_deadline;
   ev_timer drain_tick;
 
   uint64_t reaped;
@@ -79,17 +80,12 @@ struct run {
   struct ctl_server ctl;
 };
 
-static int64_t now_ms(struct run *r)
-{
-  return (int64_t)(ev_now(r->loop) * 1000.0);
-}
-
 static void apply(struct run *r, struct sv_actions a);
 
 static void step(struct run *r, enum sv_event_type type, int arg, pid_t pid, int status)
 {
   struct sv_event ev = { type, arg, pid, status };
-  apply(r, sv_step(&r->sv, &ev, now_ms(r)));
+  apply(r, sv_step(&r->sv, &ev, clock_mono_now()));
 }
 
 /* ---- stage 3: drain ------------------------------------------------------------------ */
@@ -103,24 +99,21 @@ static void finish_loop(struct run *r)
 static void drain_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   struct run *r = w->data;
-  int64_t now;
-  int left;
+  struct clock_mono now = clock_mono_now();
+  int left = drain_signal(0, 0);
 
-  ev_now_update(loop);
-  now = now_ms(r);
-  left = drain_signal(0, 0);
   if(left <= 0) {
     log_debug("drain", "all processes gone");
     finish_loop(r);
     return;
   }
-  if(!r->drain_killed && now >= r->drain_deadline) {
+  if(!r->drain_killed && clock_mono_diff(now, r->drain_deadline) >= 0) {
     log_warn("drain", "%d process%s still running after the grace period: SIGKILL", left, left == 1 ? "" : "es");
     drain_signal(SIGKILL, 0);
     r->drain_killed = 1;
-    r->drain_deadline = now + DRAIN_KILL_WAIT_MS;
+    r->drain_deadline = clock_mono_add(now, DRAIN_KILL_WAIT_MS);
   }
-  else if(r->drain_killed && now >= r->drain_deadline) {
+  else if(r->drain_killed && clock_mono_diff(now, r->drain_deadline) >= 0) {
     log_error("drain", "%d process%s survived SIGKILL; exiting anyway", left, left == 1 ? "" : "es");
     finish_loop(r);
   }
@@ -129,7 +122,8 @@ static void drain_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* The main child is done: SIGTERM everything else, wait for it (bounded), then exit. */
 static void begin_drain(struct run *r, int code)
 {
-  int64_t now = now_ms(r), grace = r->cfg->stop_timeout_ms;
+  struct clock_mono now = clock_mono_now();
+  int64_t grace = r->cfg->stop_timeout_ms;
   int left;
 
   r->exit_code = code;
@@ -139,14 +133,14 @@ static void begin_drain(struct run *r, int code)
     ev_break(r->loop, EVBREAK_ALL);
     return;
   }
-  if(r->sv.stop_requested_at && r->sv.want == SV_WANT_DOWN) {
+  if(clock_mono_is_set(r->sv.stop_requested_at) && r->sv.want == SV_WANT_DOWN) {
     /* one budget for the whole stop: what the main child left of it, at least 1 s */
-    grace = r->sv.stop_requested_at + r->cfg->stop_timeout_ms - now;
+    grace = clock_mono_diff(clock_mono_add(r->sv.stop_requested_at, r->cfg->stop_timeout_ms), now);
     if(grace < 1000)
       grace = r->cfg->stop_timeout_ms < 1000 ? r->cfg->stop_timeout_ms : 1000;
   }
   log_info("drain", "%d process%s left: SIGTERM, SIGKILL in %lldms", left, left == 1 ? "" : "es", (long long)grace);
-  r->drain_deadline = now + grace;
+  r->drain_deadline = clock_mono_add(now, grace);
   ev_timer_init(&r->drain_tick, drain_tick_cb, DRAIN_POLL_S, DRAIN_POLL_S);
   r->drain_tick.data = r;
   ev_timer_start(r->loop, &r->drain_tick);
@@ -380,10 +374,10 @@ static void setup_notify(struct run *r)
 static void fill_view(struct run *r, struct status_view *v, char *deps, size_t cap)
 {
   v->sv = &r->sv;
-  ev_now_update(r->loop);
-  v->now = now_ms(r);
+  v->now = clock_mono_now();
   v->reaped = r->reaped;
   v->message = r->message;
+  v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
   if(!r->nwait)
     snprintf(deps, cap, "none");
   else if(r->waiting) {
@@ -441,13 +435,11 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
 static void http_fill(void *arg, struct httpd_view *v)
 {
   struct run *r = arg;
-  struct timespec ts;
 
   fill_view(r, &v->status, v->deps, sizeof(v->deps));
-  clock_gettime(CLOCK_REALTIME, &ts);
   v->metrics.waiter = r->waiter.items ? &r->waiter : NULL;
   v->metrics.zombies_reaped = r->reaped;
-  v->metrics.wall_minus_mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - v->status.now;
+  v->metrics.wall_minus_mono_ms = clock_wall_now().ms - v->status.now.ms; /* display only */
 }
 
 static void apply(struct run *r, struct sv_actions a)
@@ -460,8 +452,13 @@ static void apply(struct run *r, struct sv_actions a)
     health_stop(r, &r->live);
     health_stop(r, &r->ready);
   }
-  if(a.flags & SV_ACT_KILL)
+  if(a.flags & SV_ACT_KILL) {
     kill_child(r, a.signal, a.group);
+    /* a stopped child cannot act on a stop signal: continue it (the group gets SIGCONT
+     * in kill_child already), as s6 does */
+    if(!a.group && a.signal != SIGKILL && a.signal != SIGCONT)
+      kill_child(r, SIGCONT, 0);
+  }
   if(a.flags & SV_ACT_TIMER_STOP)
     ev_timer_stop(r->loop, &r->sv_timer);
   if(a.flags & SV_ACT_SPAWN)
@@ -469,7 +466,10 @@ static void apply(struct run *r, struct sv_actions a)
   if(a.flags & SV_ACT_WAIT)
     start_waits(r);
   if(a.flags & SV_ACT_TIMER) {
-    double in = (double)(a.timer_at - now_ms(r)) / 1000.0;
+    /* a relative ev_timer runs on libev's monotonic clock; libev's cached time may lag, so
+     * refresh it first (an early firing is re-armed by sv_step in any case) */
+    double in = (double)clock_mono_diff(a.timer_at, clock_mono_now()) / 1000.0;
+    ev_now_update(r->loop);
     ev_timer_stop(r->loop, &r->sv_timer);
     ev_timer_set(&r->sv_timer, in > 0 ? in : 0, 0);
     ev_timer_start(r->loop, &r->sv_timer);
@@ -597,7 +597,6 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   static struct run run;
   static ev_periodic far;
   struct run *r = &run;
-  int64_t t0;
 
   r->spec = spec;
   r->cfg = cfg;
@@ -676,9 +675,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     else
       log_info("http", "listening on %s: /health, /health/live, /health/ready, /metrics", cfg->http_listen);
   }
-  ev_now_update(r->loop);
-  t0 = now_ms(r);
-  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));
+  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, clock_mono_now()));
   if(!r->draining || ev_is_active(&r->drain_tick))
     ev_run(r->loop, 0);
   return r->exit_code;

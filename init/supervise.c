@@ -90,7 +90,7 @@ static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
   sv->state = to;
 }
 
-static void arm(struct sv *sv, struct sv_actions *a, int64_t at)
+static void arm(struct sv *sv, struct sv_actions *a, struct clock_mono at)
 {
   sv->timer_at = at;
   a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER_STOP) | SV_ACT_TIMER;
@@ -99,8 +99,8 @@ static void arm(struct sv *sv, struct sv_actions *a, int64_t at)
 
 static void disarm(struct sv *sv, struct sv_actions *a)
 {
-  if(sv->timer_at) {
-    sv->timer_at = 0;
+  if(clock_mono_is_set(sv->timer_at)) {
+    sv->timer_at = CLOCK_MONO_UNSET;
     a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER) | SV_ACT_TIMER_STOP;
   }
 }
@@ -114,12 +114,12 @@ static void finish(struct sv *sv, struct sv_actions *a, int code, const char *wh
   a->exit_code = code;
 }
 
-static void spawn(struct sv *sv, struct sv_actions *a, int64_t now, enum sv_reason why)
+static void spawn(struct sv *sv, struct sv_actions *a, struct clock_mono now, enum sv_reason why)
 {
   disarm(sv, a);
   a->flags |= SV_ACT_SPAWN;
   sv->spawn_pending = 1;
-  if(sv->have_exit || sv->last_spawn_at) {
+  if(sv->have_exit || clock_mono_is_set(sv->last_spawn_at)) {
     sv->restarts++;
     sv->restarts_by[why]++;
     /* only restarts after failures count against max_restarts, never manual ones */
@@ -131,30 +131,31 @@ static void spawn(struct sv *sv, struct sv_actions *a, int64_t now, enum sv_reas
   sv->last_spawn_at = now;
 }
 
-static void begin_stop(struct sv *sv, struct sv_actions *a, int64_t now, int sig, enum sv_reason why, int group)
+static void begin_stop(struct sv *sv, struct sv_actions *a, struct clock_mono now, int sig, enum sv_reason why,
+                       int group)
 {
   a->flags |= SV_ACT_KILL | SV_ACT_PROBES_STOP;
   a->signal = sig;
   a->group = group;
   sv->stop_reason = why;
   sv->stop_requested_at = now;
-  arm(sv, a, now + sv->stop_timeout_ms);
+  arm(sv, a, clock_mono_add(now, sv->stop_timeout_ms));
 }
 
 /* Number of restarts that count against max_restarts now. */
-static unsigned recent_restarts(const struct sv *sv, int64_t now)
+static unsigned recent_restarts(const struct sv *sv, struct clock_mono now)
 {
   unsigned n = 0, have = sv->restart_ring < RESTART_LIMIT_MAX ? sv->restart_ring : RESTART_LIMIT_MAX;
   if(!sv->window_ms)
     return sv->failure_restarts;
   for(unsigned i = 0; i < have; i++)
-    if(now - sv->restart_times[i] <= sv->window_ms)
+    if(clock_mono_diff(now, sv->restart_times[i]) <= sv->window_ms)
       n++;
   return n;
 }
 
 /* The child is gone and want is up: back off, give up, or finish per policy. */
-static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, const char *what)
+static void after_failure(struct sv *sv, struct sv_actions *a, struct clock_mono now, const char *what)
 {
   int code = exit_code_from_status(sv->last_status, sv->remap);
   int64_t delay;
@@ -181,14 +182,14 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
     return;
   }
   if(sv->last_reason == SV_R_MANUAL) {
-    delay = backoff_delay(1, 0, 0, 0, now - sv->last_spawn_at);
+    delay = backoff_delay(1, 0, 0, 0, clock_mono_diff(now, sv->last_spawn_at));
   }
   else {
-    if(sv->up_at && now - sv->up_at >= sv->reset_after_ms)
+    if(clock_mono_is_set(sv->up_at) && clock_mono_diff(now, sv->up_at) >= sv->reset_after_ms)
       sv->failures = 0;
     sv->failures++;
     delay = backoff_delay(sv->failures, sv->delay_min_ms, sv->delay_max_ms, sv->rand01 ? sv->rand01() : 0,
-                          now - sv->last_spawn_at);
+                          clock_mono_diff(now, sv->last_spawn_at));
   }
   sv->last_backoff_ms = delay;
   /* whole seconds print as "4s"; a jittered delay as "3.8s", not "3s812ms" */
@@ -197,10 +198,10 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
   else
     duration_format(delay, d, sizeof(d));
   transition(sv, SV_BACKOFF, "(%s), restart in %s", what, d);
-  arm(sv, a, now + delay);
+  arm(sv, a, clock_mono_add(now, delay));
 }
 
-static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, int64_t now)
+static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
 {
   char what[64];
   int was_stopping = sv->state == SV_STOPPING;
@@ -226,7 +227,7 @@ static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_e
   after_failure(sv, a, now, what);
 }
 
-struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
+struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now)
 {
   struct sv_actions a = { 0 };
 
@@ -264,7 +265,7 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
     sv->live_fail = sv->ready_fail = 0;
     sv->healthy = 1;
     sv->healthy_since = now;
-    sv->up_at = 0;
+    sv->up_at = CLOCK_MONO_UNSET;
     a.flags |= SV_ACT_PROBES_START;
     if(sv->has_readiness)
       transition(sv, SV_STARTING, "(pid %d)", (int)ev->pid);
@@ -312,7 +313,7 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       break;
     }
     sv->live_fail_total++;
-    if(now - sv->spawned_at < sv->live_start_period_ms)
+    if(clock_mono_diff(now, sv->spawned_at) < sv->live_start_period_ms)
       break; /* failures in the start period do not count */
     if(++sv->live_fail < sv->live_threshold)
       break;
@@ -337,15 +338,19 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
         transition(sv, SV_UP, "(ready)");
       }
     }
-    else if(now - sv->spawned_at >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
+    else if(clock_mono_diff(now, sv->spawned_at) >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
       sv->ready = 0;
     }
     break;
 
   case SV_EV_TIMER:
-    if(!sv->timer_at || now < sv->timer_at)
+    if(!clock_mono_is_set(sv->timer_at))
       break;
-    sv->timer_at = 0;
+    if(clock_mono_diff(now, sv->timer_at) < 0) { /* early: the deadline stands, wait the rest */
+      arm(sv, &a, sv->timer_at);
+      break;
+    }
+    sv->timer_at = CLOCK_MONO_UNSET;
     if(sv->state == SV_BACKOFF) {
       spawn(sv, &a, now, sv->manual_pending ? SV_R_MANUAL : sv->last_reason);
       sv->manual_pending = 0;
@@ -399,11 +404,11 @@ struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
       transition(sv, SV_STOPPING, "(restart requested)");
     }
     else if(sv->state == SV_BACKOFF || sv->state == SV_FAILED) {
-      int64_t at = sv->last_spawn_at + BACKOFF_MIN_GAP_MS;
+      struct clock_mono at = clock_mono_add(sv->last_spawn_at, BACKOFF_MIN_GAP_MS);
       sv->failures = 0;
       if(sv->state == SV_FAILED)
         transition(sv, SV_BACKOFF, "(restart requested)");
-      if(at <= now)
+      if(clock_mono_diff(at, now) <= 0)
         spawn(sv, &a, now, SV_R_MANUAL);
       else {
         sv->manual_pending = 1;

@@ -1,6 +1,7 @@
 /* wait.c - dependency waits: all targets probed in parallel until all are up or the
  * overall time runs out.  See include/pinit/wait.h. */
 #include "pinit/wait.h"
+#include "pinit/clock.h"
 
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -18,9 +19,7 @@
 
 static int64_t now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return clock_mono_now().ms;
 }
 
 void wait_options_default(struct wait_options *o)

@@ -95,9 +95,10 @@ int config_print(const struct config *cfg, int fd);
 
 /* Docker secrets: for every NAME_FILE=/path in the environment where NAME looks secret
  * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's
- * contents (one trailing newline removed) unless NAME is already set.  Returns 0, or -1
- * with err naming the variable (never the contents).  Changes the process environment:
- * call once, early, before anything else reads it. */
+ * contents (one trailing newline removed) unless NAME is already set: all of them, each
+ * read as pinit/secret_file.h says (regular files only, links checked, 64 KiB cap).
+ * Returns 0, or -1 with err naming the variable (never the contents).  Changes the process
+ * environment: call once, early, before anything else reads it. */
 int config_load_secret_files(struct config_error *err);
 
 /* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a

@@ -222,18 +222,22 @@ int render_flink_version(const char *flink_home, int *major, int *minor);
 enum render_format render_pick_format(const char *flink_home, const char *conf_dir,
                                       enum render_format want);
 
-/* Replace <dir>/<name> with buf atomically: a temp file in dir (O_EXCL, the old file's mode
- * and, when root and possible, owner; else 0644), write, fsync, read back and check (render_check for RENDER_YAML),
- * rename(2), fsync dir.  Returns 0; or -1 with errno, the old file untouched and the temp
+/* Replace <dir>/<name> with buf atomically: dir opened once with trusted_path_open()
+ * (pinit/trusted_path.h: a link another user planted is refused, ELOOP), then relative to
+ * it: a temp file (O_EXCL, the old file's mode and, when root and possible, owner; else
+ * 0644), write, fsync, read back and check (render_check for RENDER_YAML), renameat(2)
+ * (a link at <name> is replaced, never written through), fsync dir.  Returns 0; or -1 with errno, the old file untouched and the temp
  * file removed (EBADMSG: the written file did not read back the same or did not parse;
  * EROFS/EACCES/EPERM: dir is not writable).  Blocks on disk I/O. */
 int render_write_atomic(const char *dir, const char *name, const char *buf, size_t len,
                         enum render_format format);
 
-/* Copy the regular files of src (symlinks followed; names starting with '.' and
- * subdirectories skipped: a Kubernetes ConfigMap's ..data is reached through its links) into
- * dst, which is created 0755 or must be a directory owned by the caller's euid (not a
- * symlink).  Modes are kept.  Returns 0, or -1 with errno.  Blocks on disk I/O. */
+/* Copy the regular files of src (links followed only as trusted_path_open() allows, so a
+ * Kubernetes ConfigMap's root-owned ..data links work and a link another user planted
+ * fails the copy with ELOOP; names starting with '.' and subdirectories skipped; a FIFO
+ * never blocks) into dst, which is created 0755 or must be a directory owned by the
+ * caller's euid (not a symlink).  Modes are kept.  Returns 0, or -1 with errno.  Blocks on
+ * disk I/O. */
 int render_copy_conf_dir(const char *src, const char *dst);
 
 /* What `hostname -f` prints: the canonical name of gethostname() (getaddrinfo with
@@ -242,8 +246,10 @@ int render_copy_conf_dir(const char *src, const char *dst);
 int render_default_address(char *buf, size_t cap);
 
 /* Render the Flink configuration for a container start: choose the dirs and the file
- * (opts above), read the base file (missing: none; a forced legacy format with only a
- * config.yaml starts from that file), render_document(), log the warnings,
+ * (opts above), open the conf dir once with trusted_path_open() and work relative to it,
+ * read the base file (missing: none; a link another user planted or anything but a
+ * regular file: error; a forced legacy format with only a config.yaml starts from that
+ * file), render_document(), log the warnings,
  * and unless the file already holds exactly those bytes, render_write_atomic() it.  When
  * the conf dir is not writable (EROFS, EACCES, EPERM; EBUSY: the file is a mount), copy it to
  * <runtime_dir>/pinit-flink-conf and render there (warning names the new dir).

@@ -29,7 +29,7 @@ static struct exit_remap no_remap;
 static struct sv_actions step(struct sv *sv, enum sv_event_type t, int arg, pid_t pid, int status)
 {
   struct sv_event ev = { t, arg, pid, status };
-  return sv_step(sv, &ev, now);
+  return sv_step(sv, &ev, (struct clock_mono){ now });
 }
 
 /* A config from config_load with a controlled environment (PINIT_CONFIG=/dev/null: an
@@ -151,7 +151,7 @@ static int reach(struct sv *sv, enum setup s)
   /* FAILED: one restart allowed, then stay */
   sv->max_restarts = 1;
   sv->on_give_up = GIVE_UP_STAY;
-  now = sv->timer_at;
+  now = sv->timer_at.ms;
   step(sv, SV_EV_TIMER, 0, 0, 0);
   step(sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 2000;
@@ -197,17 +197,21 @@ static const struct row rows[] = {
   /* STOPPING for a manual restart: a manual restart waits only for the 1 s gap */
   { S_STOP_MANUAL, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 0, 0 },
   { S_STOP_MANUAL, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
+  { S_STOP_MANUAL, E_TIMER_EARLY, SV_STOPPING, UPW, SV_ACT_TIMER, 0, 0, 1, 0 }, /* re-armed for the rest */
   { S_STOP_MANUAL, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
   /* STOPPING for a liveness restart: a failure, so the curve applies */
   { S_STOP_HEALTH, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
   { S_STOP_HEALTH, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
+  { S_STOP_HEALTH, E_TIMER_EARLY, SV_STOPPING, UPW, SV_ACT_TIMER, 0, 0, 1, 0 },
   { S_STOP_HEALTH, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
   /* STOPPING for good */
   { S_STOP_DOWN, E_EXIT_CHILD, SV_DONE, DOWNW, SV_ACT_PROBES_STOP | SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
   { S_STOP_DOWN, E_TIMER_DUE, SV_STOPPING, DOWNW, KILL_, SIGKILL, 1, 0, 0 },
+  { S_STOP_DOWN, E_TIMER_EARLY, SV_STOPPING, DOWNW, SV_ACT_TIMER, 0, 0, 1, 0 },
   { S_STOP_DOWN, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 }, /* a second signal is passed on */
   /* BACKOFF (last exit 1) */
   { S_BACKOFF, E_TIMER_DUE, SV_BACKOFF, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
+  { S_BACKOFF, E_TIMER_EARLY, SV_BACKOFF, UPW, SV_ACT_TIMER, 0, 0, 1, 0 },
   { S_BACKOFF, E_STOP, SV_DONE, DOWNW, SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
   { S_BACKOFF, E_RESTART, SV_BACKOFF, UPW, SV_ACT_TIMER_STOP | SV_ACT_SPAWN, 0, 0, 0, 0 },
   /* DONE: nothing, ever */
@@ -246,11 +250,11 @@ static void table(void)
       st0 = sv.state;
       want0 = sv.want;
       pid0 = sv.pid;
-      timer0 = sv.timer_at;
+      timer0 = sv.timer_at.ms;
       if(e == E_TIMER_DUE)
-        now = sv.timer_at ? sv.timer_at : now + 100;
+        now = sv.timer_at.ms ? sv.timer_at.ms : now + 100;
       else if(e == E_TIMER_EARLY)
-        now = sv.timer_at ? sv.timer_at - 1 : now + 100;
+        now = sv.timer_at.ms ? sv.timer_at.ms - 1 : now + 100;
       else
         now += 100;
 
@@ -274,23 +278,23 @@ static void table(void)
       pairs++;
       if(!r) {
         /* nothing at all */
-        bad = sv.state != st0 || sv.want != want0 || sv.pid != pid0 || sv.timer_at != timer0 || a.flags != 0;
+        bad = sv.state != st0 || sv.want != want0 || sv.pid != pid0 || sv.timer_at.ms != timer0 || a.flags != 0;
       }
       else {
         bad = sv.state != r->state || sv.want != r->want || a.flags != r->flags;
         if(r->flags & SV_ACT_KILL)
           bad |= a.signal != r->sig || a.group != r->group;
         if(r->flags & SV_ACT_TIMER)
-          bad |= a.timer_at != now + r->timer || sv.timer_at != a.timer_at;
+          bad |= a.timer_at.ms != now + r->timer || sv.timer_at.ms != a.timer_at.ms;
         if(r->flags & SV_ACT_EXIT)
           bad |= a.exit_code != r->code || sv.exit_code != r->code;
         if(r->flags & SV_ACT_TIMER_STOP)
-          bad |= sv.timer_at != 0;
+          bad |= sv.timer_at.ms != 0;
       }
       if(bad) {
         fprintf(stderr, "%s x %s: got state %s want %s, flags 0x%x sig %d group %d timer %+lld exit %d",
                 setup_names[s], ev_names[e], sv_state_name(sv.state), sv.want == SV_WANT_UP ? "up" : "down", a.flags,
-                a.signal, a.group, (long long)(a.timer_at - now), a.exit_code);
+                a.signal, a.group, (long long)(a.timer_at.ms - now), a.exit_code);
         if(r)
           fprintf(stderr, "; expected state %s want %s flags 0x%x sig %d group %d timer %+lld exit %d\n",
                   sv_state_name(r->state), r->want == SV_WANT_UP ? "up" : "down", r->flags, r->sig, r->group,
@@ -337,7 +341,7 @@ static void spawn_contexts(void)
   now += 5000;
   step(&sv, SV_EV_READY, 1, 0, 0);
   CHECK_INT(sv.state, SV_UP);
-  CHECK_INT(sv.up_at, now);
+  CHECK_INT(sv.up_at.ms, now);
   CHECK(sv_is_ready(&sv));
 
   /* WAITING: WAIT_DONE(1) asks for the spawn, SPAWNED moves on */
@@ -356,10 +360,10 @@ static void spawn_contexts(void)
   a = step(&sv, SV_EV_SPAWN_FAILED, 11 /* EAGAIN */, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
   CHECK(a.flags & SV_ACT_TIMER);
-  CHECK_INT(a.timer_at, now + 1000);
+  CHECK_INT(a.timer_at.ms, now + 1000);
   CHECK(!(a.flags & SV_ACT_EXIT));
   /* ... and the next spawn from BACKOFF counts as a restart */
-  now = a.timer_at;
+  now = a.timer_at.ms;
   CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
   CHECK_INT(sv.state, SV_BACKOFF);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
@@ -369,11 +373,11 @@ static void spawn_contexts(void)
   /* a second spawn failure from BACKOFF goes one step up the curve */
   now += 10;
   step(&sv, SV_EV_EXITED, 0, PID2, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   a = step(&sv, SV_EV_SPAWN_FAILED, 11, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at - now, 4000);
+  CHECK_INT(a.timer_at.ms - now, 4000);
 
   plain(&sv, POLICY_NEVER);
   step(&sv, SV_EV_START, 0, 0, 0);
@@ -389,7 +393,7 @@ static void spawn_contexts(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 300;
@@ -400,8 +404,8 @@ static void spawn_contexts(void)
   a = step(&sv, SV_EV_RESTART, 0, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
   CHECK_INT(a.flags, SV_ACT_TIMER);
-  CHECK_INT(a.timer_at, now + 600);
-  now = a.timer_at;
+  CHECK_INT(a.timer_at.ms, now + 600);
+  now = a.timer_at.ms;
   CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
   step(&sv, SV_EV_SPAWNED, 0, 102, 0);
   CHECK_INT(sv.state, SV_UP);
@@ -431,10 +435,14 @@ static void crash_loop_curve(void)
     CHECK_INT(sv.state, SV_BACKOFF);
     CHECK_INT(sv.failures, k);
     CHECK_INT(sv.last_backoff_ms, gaps[k - 1]);
-    /* a timer that fires early does nothing */
-    now = a.timer_at - 1;
-    CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, 0);
-    now = a.timer_at;
+    /* a timer that fires early is armed again for the same deadline, never dropped */
+    now = a.timer_at.ms - 1;
+    {
+      struct sv_actions early = step(&sv, SV_EV_TIMER, 0, 0, 0);
+      CHECK_INT(early.flags, SV_ACT_TIMER);
+      CHECK_INT(early.timer_at.ms, a.timer_at.ms);
+    }
+    now = a.timer_at.ms;
     CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
     step(&sv, SV_EV_SPAWNED, 0, ++pid, 0);
     spawn_at[k] = now;
@@ -445,7 +453,7 @@ static void crash_loop_curve(void)
   /* a death by signal counts under its own reason */
   step(&sv, SV_EV_EXITED, 0, pid, SIG_ST(SIGSEGV));
   CHECK_INT(sv.last_reason, SV_R_SIGNAL);
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, ++pid, 0);
   CHECK_INT(sv.restarts_by[SV_R_SIGNAL], 1);
@@ -461,9 +469,9 @@ static void crash_loop_curve(void)
       struct sv_actions a;
       now += 1500; /* lives 1.5 s: the 1 s gap does not interfere */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(2));
-      CHECK(a.timer_at - now <= gaps[k - 1] && a.timer_at - now >= gaps[k - 1] * 9 / 10);
-      CHECK(a.timer_at - now < gaps[k - 1]);
-      now = a.timer_at;
+      CHECK(a.timer_at.ms - now <= gaps[k - 1] && a.timer_at.ms - now >= gaps[k - 1] * 9 / 10);
+      CHECK(a.timer_at.ms - now < gaps[k - 1]);
+      now = a.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
     }
@@ -478,21 +486,21 @@ static void crash_loop_curve(void)
   for(int k = 1; k <= 5; k++) {
     int64_t spawned = now;
     struct sv_actions a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    CHECK_INT(a.timer_at - spawned, 1000);
-    now = a.timer_at;
+    CHECK_INT(a.timer_at.ms - spawned, 1000);
+    now = a.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
   /* lived 700 ms: the gap needs 300 ms more, the curve (400 ms by now) is longer and wins */
   now += 700;
-  CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1)).timer_at - now, 400);
-  now = sv.timer_at;
+  CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1)).timer_at.ms - now, 400);
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 200, 0);
   sv.delay_max_ms = 100; /* now the curve is shorter than the gap: raised to 300 ms */
   sv.delay_min_ms = 100;
   now += 700;
-  CHECK_INT(step(&sv, SV_EV_EXITED, 0, 200, EXIT_ST(1)).timer_at - now, 300);
+  CHECK_INT(step(&sv, SV_EV_EXITED, 0, 200, EXIT_ST(1)).timer_at.ms - now, 300);
 }
 
 /* The exponent resets after reset_after of UP (not of STARTING). */
@@ -511,7 +519,7 @@ static void reset_after(void)
     /* four quick failures: 1, 2, 4, 8 s */
     for(int k = 1; k <= 4; k++) {
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      now = a.timer_at;
+      now = a.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
       if(variant == 2 && k < 4)
@@ -520,13 +528,13 @@ static void reset_after(void)
     if(variant == 0) {
       now += 60000; /* exactly reset_after of UP: the next failure starts the curve again */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 1000);
+      CHECK_INT(a.timer_at.ms - now, 1000);
       CHECK_INT(sv.failures, 1);
     }
     else if(variant == 1) {
       now += 59999; /* 1 ms short: 16 s */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 16000);
+      CHECK_INT(a.timer_at.ms - now, 16000);
       CHECK_INT(sv.failures, 5);
     }
     else {
@@ -536,7 +544,7 @@ static void reset_after(void)
       step(&sv, SV_EV_READY, 1, 0, 0);
       now += 20000;
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 16000);
+      CHECK_INT(a.timer_at.ms - now, 16000);
     }
   }
   /* reset_after also applies after a liveness restart */
@@ -549,7 +557,7 @@ static void reset_after(void)
     step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
     for(int k = 1; k <= 3; k++) {
       step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      now = sv.timer_at;
+      now = sv.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
     }
@@ -557,7 +565,7 @@ static void reset_after(void)
     step(&sv, SV_EV_LIVENESS, 0, 0, 0);
     CHECK_INT(sv.state, SV_STOPPING);
     now += 100;
-    CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, SIG_ST(SIGTERM)).timer_at - now, 1000);
+    CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, SIG_ST(SIGTERM)).timer_at.ms - now, 1000);
     CHECK_INT(sv.last_reason, SV_R_HEALTH);
   }
 }
@@ -610,7 +618,7 @@ static void policies(void)
     else {
       CHECK_INT(sv.state, SV_BACKOFF);
       CHECK_INT(a.flags, SV_ACT_PROBES_STOP | SV_ACT_TIMER);
-      CHECK_INT(a.timer_at, now + 1000);
+      CHECK_INT(a.timer_at.ms, now + 1000);
     }
     if((int)sv.state != (cases[i].done ? SV_DONE : SV_BACKOFF))
       fprintf(stderr, "policy case %u: state %s\n", i, sv_state_name(sv.state));
@@ -628,7 +636,7 @@ static int crash_until_settled(struct sv *sv, int64_t lifetime, int max_spawns, 
     step(sv, SV_EV_EXITED, 0, sv->pid, EXIT_ST(spawns < max_spawns ? 10 + spawns : last_code));
     if(sv->state != SV_BACKOFF || spawns >= max_spawns)
       return spawns;
-    now = sv->timer_at;
+    now = sv->timer_at.ms;
     step(sv, SV_EV_TIMER, 0, 0, 0);
     step(sv, SV_EV_SPAWNED, 0, PID1 + spawns, 0);
     spawns++;
@@ -655,7 +663,7 @@ static void crash_loop_limits(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   a = step(&sv, SV_EV_EXITED, 0, PID2, SIG_ST(SIGABRT));
@@ -669,7 +677,7 @@ static void crash_loop_limits(void)
   sv.on_give_up = GIVE_UP_STAY;
   CHECK_INT(crash_until_settled(&sv, 0, 4, 42), 4);
   CHECK_INT(sv.state, SV_FAILED);
-  CHECK_INT(sv.timer_at, 0);
+  CHECK_INT(sv.timer_at.ms, 0);
   CHECK(!sv_running(&sv) && !sv_live(&sv) && !sv_is_ready(&sv));
   CHECK_INT(sv.want, SV_WANT_UP);
   now += 10000;
@@ -711,7 +719,7 @@ static void crash_loop_limits(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   for(int k = 1; k <= 3; k++) { /* 3 restarts at +1, +3, +7 s */
     step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -767,7 +775,7 @@ static void liveness(void)
   CHECK_INT(a.flags, SV_ACT_KILL | SV_ACT_PROBES_STOP | SV_ACT_TIMER);
   CHECK_INT(a.signal, SIGTERM);
   CHECK_INT(a.group, 1);
-  CHECK_INT(a.timer_at, now + 8000);
+  CHECK_INT(a.timer_at.ms, now + 8000);
   CHECK_INT(sv.healthy, 0);
   CHECK(!sv_live(&sv));
   CHECK(sv_running(&sv));
@@ -775,7 +783,7 @@ static void liveness(void)
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 1, 0, 0).flags, 0);
   /* the deadline: SIGKILL to the group */
-  now = a.timer_at;
+  now = a.timer_at.ms;
   a = step(&sv, SV_EV_TIMER, 0, 0, 0);
   CHECK_INT(a.flags, SV_ACT_KILL);
   CHECK_INT(a.signal, SIGKILL);
@@ -785,9 +793,9 @@ static void liveness(void)
   now += 5;
   a = step(&sv, SV_EV_EXITED, 0, PID1, SIG_ST(SIGKILL));
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at, now + 1000);
+  CHECK_INT(a.timer_at.ms, now + 1000);
   CHECK_INT(sv.last_reason, SV_R_HEALTH);
-  now = a.timer_at;
+  now = a.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   CHECK_INT(sv.restarts_by[SV_R_HEALTH], 1);
@@ -852,7 +860,7 @@ static void stopping(void)
   now += 2000;
   a = step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(3));
   {
-    int64_t due = a.timer_at;
+    int64_t due = a.timer_at.ms;
     now += 200;
     a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
     CHECK_INT(sv.state, SV_DONE);
@@ -948,12 +956,12 @@ static void stopping(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
   {
-    int64_t deadline = a.timer_at;
+    int64_t deadline = a.timer_at.ms;
     CHECK_INT(deadline, now + 8000);
     now += 3000;
     a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
     CHECK(!(a.flags & SV_ACT_TIMER));
-    CHECK_INT(sv.timer_at, deadline);
+    CHECK_INT(sv.timer_at.ms, deadline);
   }
 }
 
@@ -968,7 +976,7 @@ static void manual_restart(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1)); /* failures = 1 */
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 200;
@@ -978,10 +986,10 @@ static void manual_restart(void)
   now += 100;
   a = step(&sv, SV_EV_EXITED, 0, PID2, SIG_ST(SIGTERM));
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at - now, 700);
+  CHECK_INT(a.timer_at.ms - now, 700);
   CHECK_INT(sv.failures, 1);
   CHECK_INT(sv.last_reason, SV_R_MANUAL);
-  now = a.timer_at;
+  now = a.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 102, 0);
   CHECK_INT(sv.restarts_by[SV_R_MANUAL], 1);
@@ -1038,7 +1046,7 @@ static void manual_restart(void)
                       "crash)\n", k, sv_state_name(sv.state), a.exit_code);
       break;
     }
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -1100,7 +1108,7 @@ static void misc(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   for(int k = 1; k <= 2; k++) {
     step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -1110,7 +1118,7 @@ static void misc(void)
   capture_end(logbuf, sizeof(logbuf));
   CHECK_STR(logbuf, "pinit: info: svc: UP -> BACKOFF (exit 1), restart in 4s\n");
   capture_begin();
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 555, 0);
   capture_end(logbuf, sizeof(logbuf));
