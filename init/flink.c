@@ -236,7 +236,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   struct run_spec spec = { 0 };
   const struct role *role;
   const char *home;
-  int ngroups = 0, nargs;
+  int ngroups = 0, nargs, rc;
   char **cargv;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
@@ -296,7 +296,11 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
+  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0) {
+    free(cargv);
     return 1;
-  return run_with_config(&spec, &cfg);
+  }
+  rc = run_with_config(&spec, &cfg);
+  free(cargv);
+  return rc;
 }
