@@ -73,7 +73,7 @@ static const struct key keys[] = {
   { "readiness", "start_period", K_DURATION, P(readiness, start_period_ms), "0s" },
   { "notify", "fd", K_FD, F(notify_fd), "0" },
   { "notify", "socket", K_BOOL, F(notify_socket), "false" },
-  { "control", "socket", K_SOCKET, F(control_socket), "@pinit" },
+  { "control", "socket", K_SOCKET, F(control_socket), "" }, /* "": per container, control.h */
   { "http", "listen", K_STRING, F(http_listen), "" },
   { "log", "level", K_LOGLEVEL, F(log_level), "" },
   { "log", "format", K_LOGFORMAT, F(log_format), "text" },
@@ -215,7 +215,7 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       return snprintf(why, cap, "%s: must be auto, yaml or legacy", v), -1;
     return copy_str(dst, k->size, v);
   case K_SOCKET:
-    if(!*v || (v[0] != '@' && v[0] != '/'))
+    if(*v && v[0] != '@' && v[0] != '/')
       return snprintf(why, cap, "%s: must be @abstract-name or an absolute path", v), -1;
     if(!strcmp(v, "@"))
       return snprintf(why, cap, "@: the abstract name is empty"), -1;

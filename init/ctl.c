@@ -8,17 +8,19 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The socket name: PINIT_CONTROL_SOCKET, else the config file's, else @pinit. */
+/* The socket name: PINIT_CONTROL_SOCKET, else the config file's, else the per-container
+ * default (control.h). */
 static const char *socket_name(char **envp)
 {
   static struct config cfg;
+  static char name[CTL_NAME_MAX];
   struct config_error err;
   const char *v = config_env(envp, "PINIT_CONTROL_SOCKET");
   if(v && *v)
     return v;
   if(config_load(&cfg, NULL, envp, &err) == 0)
-    return cfg.control_socket;
-  return "@pinit";
+    return ctl_socket_name(cfg.control_socket, name, sizeof(name));
+  return ctl_socket_name(NULL, name, sizeof(name));
 }
 
 static void say(int fd, const char *text)

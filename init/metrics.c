@@ -1,5 +1,6 @@
 /* metrics.c - Prometheus text format of the supervisor's state.  See include/pinit/metrics.h. */
 #include "pinit/metrics.h"
+#include "pinit/escape.h"
 #include "pinit/exitcode.h"
 #include "pinit/supervise.h"
 
@@ -62,41 +63,6 @@ static void family(struct out *o, const char *name, const char *type, const char
   line(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned char c = s[0];
-  size_t len, i;
-  unsigned char lo = 0x80, hi = 0xBF;
-
-  if(c < 0x80)
-    return 1;
-  if(c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if(c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if(c == 0xE0)
-      lo = 0xA0;
-    else if(c == 0xED)
-      hi = 0x9F; /* no surrogates */
-  }
-  else if(c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if(c == 0xF0)
-      lo = 0x90;
-    else if(c == 0xF4)
-      hi = 0x8F;
-  }
-  else
-    return 0;
-  if(n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for(i = 2; i < len; i++)
-    if(s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return len;
-}
-
 size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
 {
   const unsigned char *u = (const unsigned char *)s;
@@ -107,7 +73,7 @@ size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
   while(i < n && u[i]) {
     char esc[4];
     const char *piece = esc;
-    size_t k = utf8_len(u + i, n - i), plen;
+    size_t k = escape_utf8_len(s + i, n - i), plen;
     if(k == 0) {
       piece = "\xEF\xBF\xBD";
       plen = 3;

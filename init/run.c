@@ -7,6 +7,7 @@
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
+#include "pinit/notify.h"
 #include "pinit/sig.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
@@ -72,10 +73,7 @@ struct run {
     int last_ok;
   } live, ready;
 
-  /* readiness from the child: a notify pipe, or a NOTIFY_SOCKET datagram socket */
-  int notify_rd, notify_wr, notify_sock;
-  ev_io notify_w;
-  char message[128];
+  struct notify notify; /* readiness from the child: a notify pipe, or NOTIFY_SOCKET */
 
   struct ctl_server ctl;
 };
@@ -166,7 +164,7 @@ static void do_spawn(struct run *r)
     .envp = r->spec->child_env,
     .cwd_fd = r->cwd_fd,
     .tty_fd = r->tty_fd,
-    .notify_src = r->notify_wr,
+    .notify_src = r->notify.wr,
     .notify_fd = r->cfg->notify_fd,
     .drop = r->spec->drop,
     .uid = r->spec->uid,
@@ -187,6 +185,7 @@ static void do_spawn(struct run *r)
    * next incarnation, a tini-style run closes them */
   if(r->cfg->policy == POLICY_NEVER)
     close_inherited(r);
+  notify_set_child(&r->notify, pid);
   step(r, SV_EV_SPAWNED, 0, pid, 0);
 }
 
@@ -303,70 +302,15 @@ static void start_waits(struct run *r)
   r->waiting = 1;
 }
 
-/* ---- readiness notification from the child ------------------------------------------ */
+/* ---- readiness notification from the child (notify.c) -------------------------------- */
 
-static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void notify_ready(void *arg)
 {
-  struct run *r = w->data;
-  char buf[512];
-  ssize_t n = recv(w->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-  int ready = 0;
-
-  if(n < 0 && errno == ENOTSOCK)
-    n = read(w->fd, buf, sizeof(buf) - 1);
-  if(n <= 0)
-    return;
-  buf[n] = '\0';
-  if(w->fd == r->notify_rd) {
-    ready = memchr(buf, '\n', (size_t)n) != NULL; /* s6 style: any line means ready */
-  }
-  else {
-    /* systemd style: newline-separated VAR=value assignments */
-    for(char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-      if(!strcmp(line, "READY=1"))
-        ready = 1;
-      else if(!strncmp(line, "STATUS=", 7))
-        snprintf(r->message, sizeof(r->message), "%s", line + 7);
-    }
-  }
-  if(ready) {
-    ev_now_update(loop);
+  struct run *r = arg;
+  ev_now_update(r->loop);
+  if(!r->sv.ready) /* once per transition, however often the child says it */
     log_info("notify", "%s says it is ready", r->sv.name);
-    step(r, SV_EV_READY, 1, 0, 0);
-  }
-}
-
-static void setup_notify(struct run *r)
-{
-  r->notify_rd = r->notify_wr = r->notify_sock = -1;
-  if(r->cfg->notify_fd > 0) {
-    int p[2];
-    if(pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-      log_error("notify", "pipe: %s", strerror(errno));
-      return;
-    }
-    r->notify_rd = p[0];
-    r->notify_wr = p[1];
-    ev_io_init(&r->notify_w, notify_cb, r->notify_rd, EV_READ);
-  }
-  else if(r->cfg->notify_socket) {
-    struct sockaddr_un sa;
-    char name[64];
-    int len;
-    snprintf(name, sizeof(name), "@pinit-notify-%d-%d", (int)getpid(), (int)getppid());
-    len = ctl_address(name, &sa);
-    r->notify_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if(r->notify_sock < 0 || bind(r->notify_sock, (struct sockaddr *)&sa, (socklen_t)len) < 0) {
-      log_error("notify", "NOTIFY_SOCKET %s: %s", name, strerror(errno));
-      return;
-    }
-    setenv("NOTIFY_SOCKET", name, 1);
-    ev_io_init(&r->notify_w, notify_cb, r->notify_sock, EV_READ);
-  }
-  else
-    return;
-  r->notify_w.data = r;
-  ev_io_start(r->loop, &r->notify_w);
+  step(r, SV_EV_READY, 1, 0, 0);
 }
 
 /* ---- the control socket ------------------------------------------------------------- */
@@ -376,7 +320,7 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->sv = &r->sv;
   v->now = clock_mono_now();
   v->reaped = r->reaped;
-  v->message = r->message;
+  v->message = r->notify.message;
   v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
   if(!r->nwait)
     snprintf(deps, cap, "none");
@@ -429,6 +373,29 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     return 0;
   }
   return 64;
+}
+
+/* The control socket, before anything is started.  A supervisor (PID 1, or with a restart
+ * policy) never runs without it, since its healthcheck depends on it: it refuses to start
+ * (78).  A tini-style run outside a container, where another pinit may own the name, goes
+ * on quietly. */
+static int run_control_start(struct run *r)
+{
+  char name[CTL_NAME_MAX];
+  ctl_socket_name(r->cfg->control_socket, name, sizeof(name));
+  if(ctl_server_start(&r->ctl, r->loop, name, control_handler, r) == 0) {
+    log_debug("control", "listening on %s", name);
+    return 0;
+  }
+  if(getpid() == 1 || r->cfg->policy != POLICY_NEVER) {
+    log_error("control", "control.socket: cannot listen on %s: %s (%s)", name, strerror(errno),
+              errno == EADDRINUSE ? "another supervisor in this network namespace has that name; give each its own"
+                                  : "pinit check would have nothing to ask");
+    return -1;
+  }
+  log_debug("control", "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", name,
+            strerror(errno));
+  return 0;
 }
 
 /* The health and metrics endpoint reads the same view, plus what only metrics show. */
@@ -486,6 +453,7 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
   struct run *r = w->data;
   if(w->rpid == r->sv.pid && r->sv.pid > 0) {
+    notify_set_child(&r->notify, 0);
     ev_now_update(loop);
     step(r, SV_EV_EXITED, 0, w->rpid, w->rstatus);
     return;
@@ -656,12 +624,9 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
         }
     r->nwait = (size_t)n;
   }
-  setup_notify(r);
-  if(ctl_server_start(&r->ctl, r->loop, cfg->control_socket, control_handler, r) < 0)
-    /* quiet for a tini-style run outside a container, where another pinit may own the name */
-    plog(getpid() == 1 || cfg->policy != POLICY_NEVER ? LOG_WARN : LOG_DEBUG, "control",
-         "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", cfg->control_socket,
-         strerror(errno));
+  notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r);
+  if(run_control_start(r) < 0)
+    return 78;
   if(cfg->http_listen[0]) {
     static struct httpd_server http; /* not in struct run: its buffers stay untouched until used */
     char why[256];

@@ -1,5 +1,6 @@
 /* status.c - one view of the supervisor, three renderings.  See include/pinit/status.h. */
 #include "pinit/status.h"
+#include "pinit/escape.h"
 #include "pinit/exitcode.h"
 
 #include <stdarg.h>
@@ -82,24 +83,20 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
     append(buf, cap, &len, " (last: %s, %s ago)", exit_describe(sv->last_status, what, sizeof(what)),
            status_age(clock_mono_diff(v->now, sv->exited_at), b, sizeof(b)));
   append(buf, cap, &len, ", deps %s", v->deps && *v->deps ? v->deps : "none");
-  if(v->message && *v->message)
-    append(buf, cap, &len, ", status \"%s\"", v->message);
+  if(v->message && *v->message) {
+    char safe[STATUS_MESSAGE_MAX];
+    escape_text(safe, sizeof(safe), v->message);
+    append(buf, cap, &len, ", status \"%s\"", safe);
+  }
   return len;
 }
 
-/* JSON string body with escaping. */
+/* A JSON string, escaped by escape.h: always valid JSON, whatever the bytes. */
 static void append_json_str(char *buf, size_t cap, size_t *len, const char *s)
 {
   append(buf, cap, len, "\"");
-  for(; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if(c == '"' || c == '\\')
-      append(buf, cap, len, "\\%c", c);
-    else if(c < 0x20)
-      append(buf, cap, len, "\\u%04x", c);
-    else
-      append(buf, cap, len, "%c", c);
-  }
+  if(*len + 1 < cap)
+    *len += escape_json(buf + *len, cap - *len - 1, s);
   append(buf, cap, len, "\"");
 }
 

@@ -11,7 +11,7 @@
  *   liveness.url|tcp|exec   liveness.interval 10s   liveness.timeout 5s
  *   liveness.failure_threshold 3   liveness.start_period 0s   (same for readiness.*)
  *   notify.fd 0 (off)   notify.socket false
- *   control.socket @pinit   http.listen ""   log.level   log.format text|json
+ *   control.socket "" (per container)   http.listen ""   log.level   log.format text|json
  *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
  * Aliases: PINIT_WAIT (= wait.targets), SERVICE_PRECONDITION (host:port list, added to
  * the wait targets), TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.

@@ -8,12 +8,15 @@
 
 #include "pinit/supervise.h"
 
+#define STATUS_MESSAGE_MAX 128
+
 struct status_view {
   const struct sv *sv;
   struct clock_mono now; /* the clock of sv's timestamps */
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
-  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
+  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none; any bytes:
+                           shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
   char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
 };
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 import flink_oracle
-from conftest import PINIT, SLOW, make_flink_home, pinit_env, start_pid1, wait_for
+from conftest import PINIT, SLOW, in_ns, make_flink_home, pinit_env, start_pid1, wait_for
 
 BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\nrest:\n  port: 8081\n"
 
@@ -52,8 +52,9 @@ def read_report(path):
     return dict(line.split("=", 1) for line in open(path).read().splitlines())
 
 
-def status(env):
-    return subprocess.run([PINIT, "status", "--json"], env=pinit_env(env, socket=False), capture_output=True,
+def status(r, env, *args):
+    """`pinit status ARGS` inside r's PID namespace (as `docker exec` does)."""
+    return subprocess.run(in_ns(r) + [PINIT, "status", *args], env=pinit_env(env, socket=False), capture_output=True,
                           text=True, timeout=10)
 
 
@@ -66,10 +67,10 @@ def test_jobmanager_renders_then_runs_the_script_with_probes(flink_home):
     conf = open(os.path.join(flink_home, "conf", "config.yaml")).read()
     assert "env.java.opts.jobmanager: -Xss2m -XX:+UseG1GC" in conf
     assert "jobmanager.rpc.address: '127.0.0.1'" in conf or "jobmanager.rpc.address: 127.0.0.1" in conf
-    cfg = subprocess.run([PINIT, "status"], env=pinit_env(env, socket=False), capture_output=True, text=True)
+    cfg = status(r, env)
     assert cfg.returncode == 0 and cfg.stdout.startswith("jobmanager: "), cfg
     # the role's probes are in force: nothing serves :8081 here, so readiness stays false
-    assert subprocess.run([PINIT, "check", "--ready"], env=pinit_env(env, socket=False),
+    assert subprocess.run(in_ns(r) + [PINIT, "check", "--ready"], env=pinit_env(env, socket=False),
                           capture_output=True, text=True).returncode == 1
     r.signal(15)
     assert r.wait(20) in (0, 143)
@@ -83,7 +84,7 @@ def test_taskmanager_waits_for_the_jobmanager_and_pins_its_rpc_port(flink_home):
     env = flink_env(flink_home, report, FLINK_PROPERTIES=f"jobmanager.rpc.port: {port}",
                     PINIT_WAIT_INTERVAL="200ms")
     r = start_pid1(["flink", "taskmanager"], env=env)
-    wait_for(lambda: '"state":"waiting"' in status(env).stdout, 10 * SLOW, interval=0.1, what="waiting")
+    wait_for(lambda: '"state":"waiting"' in status(r, env, "--json").stdout, 10 * SLOW, interval=0.1, what="waiting")
     assert not os.path.exists(report)
     srv.listen(4)
     rep = read_report(report)
@@ -237,8 +238,9 @@ def start_in_netns(role, env, listen=()):
 
 
 def in_netns(r, *args):
-    """Run pinit ARGS inside r's network namespace (its control socket is abstract)."""
-    return subprocess.run(["nsenter", "-t", str(r.pinit), "-n", PINIT, *args],
+    """Run pinit ARGS inside r's network namespace (its control socket is abstract) and its
+    PID and mount namespaces (pinit serves only peers of its own PID namespace)."""
+    return subprocess.run(["nsenter", "-t", str(r.pinit), "-n", "-p", "-m", "--", PINIT, *args],
                           env=pinit_env({"PINIT_CONTROL_SOCKET": r.env_socket}, socket=False),
                           capture_output=True, text=True, timeout=10)
 

@@ -107,7 +107,7 @@ static void defaults(void)
   CHECK_INT(c.readiness.start_period_ms, 0);
   CHECK_INT(c.notify_fd, 0);
   CHECK_INT(c.notify_socket, 0);
-  CHECK_STR(c.control_socket, "@pinit");
+  CHECK_STR(c.control_socket, ""); /* "": the per-container default (control.h) */
   CHECK_STR(c.http_listen, "");
   CHECK_STR(c.flink_home, "/opt/flink");
   CHECK_STR(c.flink_conf_dir, "");
@@ -584,7 +584,7 @@ static void printing(void)
   check_has(out, "restart.delay_max = 10s  # PINIT_RESTART_DELAY_MAX\n");
   check_has(out, "restart.delay_min = 1s  # default\n");
   check_has(out, "stop.timeout = 8s  # default\n");
-  check_has(out, "control.socket = @pinit  # default\n");
+  check_has(out, "control.socket =   # default\n");
   check_has(out, "wait.targets = db:5432  # SERVICE_PRECONDITION\n");
   check_has(out, "liveness.url = ");
   check_has(out, "  # PINIT_LIVENESS_URL\n");
