@@ -410,6 +410,32 @@ int render_default_address(char *buf, size_t cap)
   return 0;
 }
 
+/* A format forced by the user (PINIT_FLINK_FORMAT, [flink] format, --format) that this Flink
+ * would not read: refused.  A forced legacy format without a flink-conf.yaml starts from
+ * config.yaml (*base_format = RENDER_YAML), so the image's memory settings are kept.  cfd is
+ * the conf dir (existence checks only). */
+static int render_check_forced(const char *home, int cfd, const char *conf, enum render_format want,
+                               enum render_format *base_format)
+{
+  int major = 0, minor = 0, known = render_flink_version(home, &major, &minor) == 0;
+  const char *legacy = render_file_name(RENDER_LEGACY), *yaml = render_file_name(RENDER_YAML);
+  struct stat st;
+  if(want == RENDER_YAML) {
+    if((known && major >= 2) || fstatat(cfd, legacy, &st, 0) < 0)
+      return 0;
+    log_error("render", "format yaml: %s/%s exists, and Flink 1.x reads it instead of %s: remove it, "
+              "or use format legacy or auto", conf, legacy, yaml);
+    return -1;
+  }
+  if(known && major >= 2) {
+    log_error("render", "format legacy: Flink %d.%d reads only %s, never %s/%s", major, minor, yaml, conf, legacy);
+    return -1;
+  }
+  if(fstatat(cfd, legacy, &st, 0) < 0 && errno == ENOENT && fstatat(cfd, yaml, &st, 0) == 0)
+    *base_format = RENDER_YAML;
+  return 0;
+}
+
 /* errno's text, or why a link or file was refused (pinit/trusted_path.h). */
 static const char *why_text(int err, const struct trusted_path_refusal *why, char *buf, size_t cap)
 {
@@ -448,8 +474,8 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
 {
   static const struct render_opts defaults;
   const struct render_opts *o = opts ? opts : &defaults;
-  char conf_buf[PATH_MAX], path[PATH_MAX], copy[PATH_MAX], addr[256];
-  const char *home, *conf, *name, *rt;
+  char conf_buf[PATH_MAX], path[PATH_MAX], bpath[PATH_MAX], copy[PATH_MAX], addr[256];
+  const char *home, *conf, *name, *bname, *rt;
   struct render_input in;
   struct render_result res;
   struct render_error err;
@@ -480,21 +506,30 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     log_error("render", "%s: cannot open the conf dir: %s", conf, why_text(errno, &why, reason, sizeof(reason)));
     return -1;
   }
-  if((fd = trusted_path_open(cfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why)) >= 0) {
+  if(o->format != RENDER_AUTO && render_check_forced(home, cfd, conf, o->format, &in.base_format) < 0) {
+    close(cfd);
+    return -1;
+  }
+  bname = in.base_format == RENDER_YAML ? render_file_name(RENDER_YAML) : name;
+  if(path_join(bpath, sizeof(bpath), conf, bname)) {
+    close(cfd);
+    return -1;
+  }
+  if((fd = trusted_path_open(cfd, bname, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why)) >= 0) {
     struct stat st;
     int r = fstat(fd, &st) < 0 ? -1 : !S_ISREG(st.st_mode) ? (errno = EINVAL, -1) :
             read_file(fd, MAX_BASE, &base, &base_len);
     int saved = errno;
     close(fd);
     if(r < 0) {
-      log_error("render", "%s: cannot read: %s", path, saved == EFBIG ? "larger than 16 MiB" :
+      log_error("render", "%s: cannot read: %s", bpath, saved == EFBIG ? "larger than 16 MiB" :
                 saved == EINVAL ? "not a regular file" : strerror(saved));
       close(cfd);
       return -1;
     }
   }
   else if(errno != ENOENT) {
-    log_error("render", "%s: cannot open: %s", path, why_text(errno, &why, reason, sizeof(reason)));
+    log_error("render", "%s: cannot open: %s", bpath, why_text(errno, &why, reason, sizeof(reason)));
     close(cfd);
     return -1;
   }
@@ -502,7 +537,8 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   in.envp = envp;
   in.base = base;
   in.base_len = base_len;
-  in.base_name = name;
+  in.base_name = bname;
+  in.pins = o->pins;
   in.rpc_address = o->rpc_address;
   if(!in.rpc_address && !env_value(envp, "JOB_MANAGER_RPC_ADDRESS")) {
     if(render_default_address(addr, sizeof(addr)) == 0)
@@ -511,7 +547,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
       log_warn("render", "hostname: %s: jobmanager.rpc.address left as it is", strerror(errno));
   }
   if(render_document(&in, &res, &err) < 0) {
-    const char *file = strcmp(err.file, name) ? err.file : path;   /* base file or self-check */
+    const char *file = strcmp(err.file, bname) ? err.file : bpath;   /* base file or self-check */
     log_warnings(&res);
     if(err.line)
       log_error("render", "%s:%d: %s", file, err.line, err.msg);
@@ -522,6 +558,9 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     return -1;
   }
   log_warnings(&res);
+  if(in.base_format == RENDER_YAML)
+    log_warn("render", "format legacy: %s starts from %s/config.yaml (Flink 1.x reads flink-conf.yaml "
+             "when it exists)", path, conf);
 
   if(o->dry_run) {
     rc = write_all(STDOUT_FILENO, res.doc, res.len);
@@ -558,6 +597,10 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
            conf, strerror(errno), copy);
   why.why = NULL;
   why.name[0] = 0;
+  if(mkdir(rt, 0755) < 0 && errno != EEXIST) {
+    log_error("render", "%s: cannot create the runtime dir: %s", rt, strerror(errno));
+    goto done;
+  }
   if((ddfd = open_copy_dir(copy, &why)) < 0 || copy_conf_dir_at(cfd, ddfd, &why) < 0) {
     int saved = errno;
     if(why.name[0] && ddfd >= 0 && !why.why)
@@ -575,7 +618,10 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   rc = set_out(out_conf_dir, cap, copy);
 
 done:
-  render_result_free(&res);
+  if(rc == 0 && o->result)
+    *o->result = res;           /* the caller frees it */
+  else
+    render_result_free(&res);
   free(base);
   close(cfd);
   if(ddfd >= 0)

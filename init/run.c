@@ -627,7 +627,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   }
   notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r);
   if(run_control_start(r) < 0)
-    return 78;
+    return EXITCODE_CONFIG;
   if(cfg->http_listen[0]) {
     static struct httpd_server http; /* not in struct run: its buffers stay untouched until used */
     char why[256];

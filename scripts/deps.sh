@@ -33,6 +33,7 @@ APT_PACKAGES=(
   python3 python3-pytest python3-ruamel.yaml python3-yaml util-linux procps
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
   prometheus                             # promtool: `promtool check metrics` on /metrics
+  openjdk-17-jdk-headless python3-pip    # Flink's own config loader as test oracle (tests/oracle)
 )
 
 # `deps.sh --build-only` (the Dockerfiles' build stage): only what the static product build

@@ -19,6 +19,13 @@ say() { printf '\n==> %s\n' "$*"; }
 say "dependencies"
 bash scripts/deps.sh
 
+say "Flink 1.20.1 jars for the config oracle (tests/oracle; the sdist docker/build-images.sh uses)"
+flink_cache=${PINIT_IMAGE_CACHE:-/var/cache/pinit-images}
+if ! compgen -G "$flink_cache/wheels/apache[-_]flink[-_]libraries-1.20.1.tar.gz" >/dev/null; then
+  mkdir -p "$flink_cache/wheels"
+  python3 -m pip download --no-deps -d "$flink_cache/wheels" "apache-flink-libraries==1.20.1"
+fi
+
 say "static build (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPINIT_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
