@@ -108,10 +108,11 @@ def test_sourced_function_and_bad_kind(tmp_path):
 
 
 # Host names of package registries and mirrors, assembled so this file does not hold them.
-REGISTRY_HOSTS = ["deb." + "debian.org", "security." + "debian.org", "snapshot." + "debian.org",
-                  "pypi." + "org", "files." + "pythonhosted.org", "pythonhosted." + "org",
-                  "archive." + "ubuntu.com", "registry." + "npmjs.org", "crates." + "io",
-                  "proxy." + "golang.org", "repo1." + "maven.org"]
+REGISTRY_HOSTS = [".".join(parts) for parts in (
+    ("deb", "debian", "org"), ("security", "debian", "org"), ("snapshot", "debian", "org"),
+    ("pypi", "org"), ("files", "python" + "hosted", "org"), ("python" + "hosted", "org"),
+    ("archive", "ubuntu", "com"), ("registry", "npmjs", "org"), ("crates", "io"),
+    ("proxy", "golang", "org"), ("repo1", "maven", "org"))]
 
 
 def test_no_registry_host_in_the_repository():
