@@ -3,8 +3,8 @@ test and ha: read-only roots, no capability beyond what pinit needs, secrets as 
 internal backend network, a 3-node ZooKeeper ensemble and a standby JobManager.  One stack
 for every check, in file order, the destructive ones last: the hardening is in effect,
 the secrets reach the collector and nothing else, one ZooKeeper node killed leaves the
-ensemble and the Flink leader standing, the JobManager JVM crashed (SIGKILL) and hung
-(SIGSTOP) comes back inside its container, and the leader's container killed hands over
+ensemble and the Flink leader standing, the JobManager JVM hung (SIGSTOP) and crashed
+(SIGKILL) comes back inside its container, and the leader's container killed hands over
 to the standby."""
 import os
 import re
@@ -52,6 +52,7 @@ def prod(request, tmp_path_factory):
     s.compose("up", "-d", "--scale", f"taskmanager={TASKMANAGERS}")
     wait_for(f"every container of {s.project} healthy and ready", s.all_healthy, 420, 2)
     wait_for("a Flink leader with the TaskManager registered", lambda: registered_leader(s), 180, 1)
+    state["started_at"] = inspect(s.container("jobmanager"), "{{.State.StartedAt}}")
     report("hardened stack up (3 ZooKeepers, 2 JobManagers, TaskManager, database, collector) "
            "to all healthy, ready, TM registered", time.monotonic() - t0)
     return s
@@ -184,6 +185,7 @@ def test_prod_zookeeper_node_killed_ensemble_and_leader_survive(prod):
                         ["follower", "follower", "leader"] else None)({z: zk_mode(c) for z, c in zks.items()}), 60)
     leader_jm = registered_leader(prod)
     assert leader_jm
+    restarts = pinit_status(leader_jm)["restarts"]
     # the ZooKeeper leader: the hardest node to lose (the ensemble elects again)
     victim = [z for z, m in modes.items() if m == "leader"][0]
     print(f"ZooKeeper modes {modes}; killing {victim}; Flink leader {inspect(leader_jm, '{{.Name}}')}")
@@ -201,13 +203,14 @@ def test_prod_zookeeper_node_killed_ensemble_and_leader_survive(prod):
             assert inspect(c, "{{.State.Health.Status}}") != "unhealthy", z
         time.sleep(2)
     st = pinit_status(leader_jm)
-    assert st["restarts"] == 0, st
+    assert st["restarts"] == restarts, f"the leading JobManager's JVM was restarted: {st}"
     docker("start", zks[victim])
     wait_for(f"{victim} back in the ensemble", lambda: zk_mode(zks[victim]) in ("follower", "leader"), 120)
     wait_for(f"{victim} healthy", lambda: inspect(zks[victim], "{{.State.Health.Status}}") == "healthy", 120)
 
 
-# --- 3. the JobManager JVM crashes, then hangs: pinit brings it back in place ------------------
+# --- 3. the JobManager JVM hangs, then crashes: pinit brings it back in place -----------------
+# (the hang first: the JVM that started with the stack is already past its start period)
 
 def jm(prod):
     return prod.container("jobmanager")
@@ -216,21 +219,6 @@ def jm(prod):
 def back(prod, c, old):
     p = java_pid(c)
     return p and p != old and docker("exec", c, "pinit", "check", "--ready", check=False).returncode == 0
-
-
-def test_prod_jobmanager_crash_sigkill_recovers(prod):
-    c = jm(prod)
-    state["started_at"] = inspect(c, "{{.State.StartedAt}}")
-    old = java_pid(c)
-    t0 = time.monotonic()
-    # root in the container holds CAP_KILL like pinit: it can kill the flink-owned JVM
-    docker("exec", c, "sh", "-c", f"kill -KILL {old}")
-    _, t_back = wait_for("JobManager JVM restarted by pinit and ready", lambda: back(prod, c, old), 120, 0.5)
-    _, t_reg = wait_for("a Flink leader with the TaskManager registered", lambda: registered_leader(prod), 180, 1)
-    assert pinit_status(c)["restarts_by_reason"]["signal"] >= 1
-    assert t_back < 120
-    report("hardened: JobManager JVM SIGKILLed -> new JVM ready (same container)", t_back)
-    report("hardened: JobManager JVM SIGKILLed -> a leader with the TaskManager registered", t_back + t_reg)
 
 
 def test_prod_jobmanager_hang_sigstop_recovers(prod):
@@ -253,6 +241,20 @@ def test_prod_jobmanager_hang_sigstop_recovers(prod):
     assert t_back < 120
     report("hardened: JobManager JVM SIGSTOPped -> liveness restart -> ready", t_back)
     wait_for("a Flink leader with the TaskManager registered", lambda: registered_leader(prod), 180, 1)
+
+
+def test_prod_jobmanager_crash_sigkill_recovers(prod):
+    c = jm(prod)
+    old = java_pid(c)
+    t0 = time.monotonic()
+    # root in the container holds CAP_KILL like pinit: it can kill the flink-owned JVM
+    docker("exec", c, "sh", "-c", f"kill -KILL {old}")
+    _, t_back = wait_for("JobManager JVM restarted by pinit and ready", lambda: back(prod, c, old), 120, 0.5)
+    _, t_reg = wait_for("a Flink leader with the TaskManager registered", lambda: registered_leader(prod), 180, 1)
+    assert pinit_status(c)["restarts_by_reason"]["signal"] >= 1
+    assert t_back < 120
+    report("hardened: JobManager JVM SIGKILLed -> new JVM ready (same container)", t_back)
+    report("hardened: JobManager JVM SIGKILLed -> a leader with the TaskManager registered", t_back + t_reg)
     assert inspect(c, "{{.State.StartedAt}}") == state["started_at"], "the container was restarted"
     for x in prod.all_containers():
         assert inspect(x, "{{.RestartCount}}") == "0", inspect(x, "{{.Name}}")
