@@ -35,7 +35,8 @@
 #   PINIT_BIN          a static pinit to use as is (skips the host build)
 #   PINIT_BUILD_DIR    CMake build directory for the host build (default build)
 #   PINIT_PULL=1       try `docker pull` for a missing base image before building a stand-in
-#   DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR
+#   DEBIAN_MIRROR, DEBIAN_SECURITY_MIRROR   default: the mirror of this machine's apt
+#                      sources (scripts/apt-mirror.sh)
 #   DEBIAN_IMAGE, JRE_IMAGE, FLINK_IMAGE, ZOOKEEPER_IMAGE, MARIADB_IMAGE   image names
 set -euo pipefail
 
@@ -60,8 +61,10 @@ case $pinit_from in host | source) ;; *) echo "build-images: --pinit-from host|s
 
 cache=${PINIT_IMAGE_CACHE:-/var/cache/pinit-images}
 suite=bookworm
-mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-security_mirror=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# the machine's own Debian mirror (its apt sources), or DEBIAN_MIRROR / DEBIAN_SECURITY_MIRROR
+. "$repo/scripts/apt-mirror.sh"
+mirror=$(apt_mirror debian) || die "no Debian mirror: set DEBIAN_MIRROR"
+security_mirror=$(apt_mirror debian-security) || die "no Debian security mirror: set DEBIAN_SECURITY_MIRROR"
 flink_version=1.20.1
 DEBIAN_IMAGE=${DEBIAN_IMAGE:-debian:bookworm-slim}
 JRE_IMAGE=${JRE_IMAGE:-eclipse-temurin:17-jre-jammy}

@@ -34,6 +34,8 @@ APT_PACKAGES=(
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
   prometheus                             # promtool: `promtool check metrics` on /metrics
   openjdk-17-jdk-headless python3-pip    # Flink's own config loader as test oracle (tests/oracle)
+  docker-compose python3-jsonschema      # compose files against the Compose Specification
+  python3-venv                           # the venv of kubernetes-validate (below)
 )
 
 # `deps.sh --build-only` (the Dockerfiles' build stage): only what the static product build
@@ -42,7 +44,9 @@ BUILD_ONLY_PACKAGES=(
   build-essential cmake make gcc libc6-dev file patch xz-utils binutils musl-tools musl-dev
   libinih-dev dpkg-dev
 )
+BUILD_ONLY=0
 if [[ ${1:-} == --build-only ]]; then
+  BUILD_ONLY=1
   APT_PACKAGES=("${BUILD_ONLY_PACKAGES[@]}")
 elif [[ -n ${1:-} ]]; then
   printf 'usage: scripts/deps.sh [--build-only]\n' >&2
@@ -64,6 +68,7 @@ export DEBIAN_FRONTEND=noninteractive
 export LC_ALL=C
 
 step() { printf 'deps: %s\n' "$*"; }
+. "$(dirname "$SELF")/apt-mirror.sh"
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 trap 'die "failed at line $LINENO: $BASH_COMMAND"' ERR
 
@@ -101,15 +106,12 @@ missing_packages() {
   done
 }
 
-# deb-src in deb822 format, same mirror as the system's binary entries.  Not written when
-# another source already enables Debian's deb-src for this release (apt would warn about
-# every duplicate).
+# deb-src in deb822 format, same mirror as the system's binary entries (scripts/apt-mirror.sh).
+# Not written when another source already enables Debian's deb-src for this release (apt
+# would warn about every duplicate).
 want_src_list() {
-  local uri=http://deb.debian.org/debian
-  if [[ -f /etc/apt/sources.list.d/debian.sources ]]; then
-    uri=$(awk '/^URIs:/ && $2 ~ /\/debian\/?$/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources)
-    uri=${uri:-http://deb.debian.org/debian}
-  fi
+  local uri
+  uri=$(apt_mirror debian) || die "no Debian mirror in the apt sources: set DEBIAN_MIRROR"
   cat <<EOF
 Types: deb-src
 URIs: $uri
@@ -168,6 +170,17 @@ if ((${#MISSING[@]})); then
   run "$APT_LOG" apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
 else
   step "apt: all ${#APT_PACKAGES[@]} packages installed"
+fi
+
+# kubernetes-validate (PyPI; bundles the Kubernetes JSON schemas, so it validates offline)
+# for tests/repo/test_kubernetes.py, in its own venv: Debian has no package for it.
+K8S_VALIDATE_VERSION=1.37.0
+K8S_VENV=${PINIT_K8S_VENV:-/opt/pinit-deps/venv-k8s}
+if ((BUILD_ONLY == 0)) &&
+   [[ $("$K8S_VENV/bin/kubernetes-validate" --version 2>/dev/null) != "$K8S_VALIDATE_VERSION" ]]; then
+  step "pip: kubernetes-validate $K8S_VALIDATE_VERSION into $K8S_VENV"
+  run "$APT_LOG" /usr/bin/python3 -m venv --clear "$K8S_VENV"
+  run "$APT_LOG" "$K8S_VENV/bin/pip" install --quiet "kubernetes-validate==$K8S_VALIDATE_VERSION"
 fi
 
 # ---------------------------------------------------------------------------------------

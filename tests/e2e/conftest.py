@@ -146,7 +146,9 @@ class Stack:
 
     @staticmethod
     def ip(cid):
-        return inspect(cid, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}")
+        """The address on the first of its networks (by name: the project's flink-network
+        before frontend in the hardened variant); the host reaches it, internal or not."""
+        return inspect(cid, "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}").split()[0]
 
     def url(self, service_or_cid, port, path):
         cid = service_or_cid if re.fullmatch(r"[0-9a-f]{12,64}", service_or_cid) else self.container(service_or_cid)

@@ -10,8 +10,10 @@ set -euo pipefail
 
 dir=${1:?usage: mkrootfs.sh DIR [SUITE [MIRROR [SECURITY_MIRROR]]]}
 suite=${2:-bookworm}
-mirror=${3:-http://deb.debian.org/debian}
-security=${4:-http://deb.debian.org/debian-security}
+# default mirrors: this machine's apt sources, or DEBIAN_MIRROR / DEBIAN_SECURITY_MIRROR
+. "$(dirname "${BASH_SOURCE[0]}")/../../../scripts/apt-mirror.sh"
+mirror=${3:-$(apt_mirror debian)}
+security=${4:-$(apt_mirror debian-security)}
 
 [ "$(id -u)" = 0 ] || { echo "mkrootfs.sh: debootstrap needs root" >&2; exit 1; }
 rm -rf "${dir:?}"
