@@ -189,7 +189,6 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
   s->loop = loop;
   s->handler = h;
   s->arg = arg;
-  s->served = s->rejected = 0;
   if(len < 0) {
     errno = ENAMETOOLONG;
     return -1;
