@@ -756,26 +756,31 @@ int config_load_secret_files(struct config_error *err)
   char names[64][128];
   int count = 0;
 
-  /* collect first: setenv() may move environ */
+  /* collect first: setenv() may move environ.  Only Docker-secret style variables: a
+   * secret-looking NAME or a file under /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and
+   * friends are left alone (checked here, from the entry itself: no getenv per variable) */
   for(char **e = environ; e && *e && count < 64; e++) {
     const char *eq = strchr(*e, '=');
     size_t nlen = eq ? (size_t)(eq - *e) : 0;
-    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6)) {
-      memcpy(names[count], *e, nlen);
-      names[count++][nlen] = '\0';
+    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6) && eq[1]) {
+      memcpy(names[count], *e, nlen - 5); /* NAME without _FILE first, to look at it */
+      names[count][nlen - 5] = '\0';
+      if(strncmp(eq + 1, "/run/secrets/", 13) && !log_is_secret_name(names[count]))
+        continue;
+      memcpy(names[count++] + nlen - 5, "_FILE", 6);
     }
   }
   for(int i = 0; i < count; i++) {
     char target[128], buf[65536];
     const char *path = getenv(names[i]);
+    size_t tlen = strlen(names[i]) - 5;
     ssize_t n;
     int fd;
-    snprintf(target, sizeof(target), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
+    memcpy(target, names[i], tlen);
+    target[tlen] = '\0';
     if(getenv(target))
       continue; /* an explicit value wins */
-    /* only Docker-secret style variables: a secret-looking NAME or a file under
-     * /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and friends are left alone */
-    if(!path || !*path || (!log_is_secret_name(target) && strncmp(path, "/run/secrets/", 13)))
+    if(!path || !*path)
       continue;
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if(fd < 0) {
