@@ -115,6 +115,10 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
       snprintf(port, sizeof(port), "8081");
     ADD("liveness.url=http://127.0.0.1:%s/config", port);
     ADD("liveness.start_period=30s");
+    /* a hung JobManager restarted within ~45 s: 3 misses 5 s apart; /config answers in
+     * milliseconds, and 3 s x 3 without an answer is far beyond a GC pause of its heap */
+    ADD("liveness.interval=5s");
+    ADD("liveness.timeout=3s");
     ADD("readiness.url=http://127.0.0.1:%s/overview", port);
   }
   else if(!strcmp(role, "taskmanager")) {

@@ -33,9 +33,11 @@ int main(void)
 
   const char *out[16];
   char store[2048];
-  CHECK_INT(flink_role_defaults("jobmanager", NULL, "jm", NULL, out, 16, store, sizeof(store)), 4);
+  CHECK_INT(flink_role_defaults("jobmanager", NULL, "jm", NULL, out, 16, store, sizeof(store)), 6);
   CHECK(has(out, "restart.policy=always"));
   CHECK(has(out, "liveness.url=http://127.0.0.1:8081/config"));
+  CHECK(has(out, "liveness.interval=5s"));
+  CHECK(has(out, "liveness.timeout=3s"));
   CHECK(has(out, "readiness.url=http://127.0.0.1:8081/overview"));
   CHECK(flink_role_defaults("standalone-job", "rest.port: 9999", "jm", NULL, out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "liveness.url=http://127.0.0.1:9999/config"));
@@ -49,7 +51,7 @@ int main(void)
   CHECK(flink_role_defaults("taskmanager", NULL, "jm", "zk1:2181, zk2:2181", out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "wait.targets=tcp://zk1:2181 tcp://zk2:2181"));   /* HA: ZooKeeper is the dependency */
   CHECK(!has(out, "wait.targets=tcp://jm:6123"));
-  CHECK(flink_role_defaults("jobmanager", NULL, "jm", "zk:2181", out, 16, store, sizeof(store)) == 5);
+  CHECK(flink_role_defaults("jobmanager", NULL, "jm", "zk:2181", out, 16, store, sizeof(store)) == 7);
   CHECK(has(out, "wait.targets=tcp://zk:2181"));                    /* the JobManager too */
   CHECK(flink_role_defaults("history-server", NULL, NULL, NULL, out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "liveness.url=http://127.0.0.1:8082/config"));
