@@ -753,7 +753,9 @@ int config_print(const struct config *cfg, int fd)
 int config_load_secret_files(struct config_error *err)
 {
   extern char **environ;
-  char names[64][128];
+  /* static, not on the stack: a 72 KB frame would put every call made from here (strchr
+   * for each variable) pages below the stack a plain run otherwise uses */
+  static char names[64][128], buf[65536];
   int count = 0;
 
   /* collect first: setenv() may move environ.  Only Docker-secret style variables: a
@@ -771,7 +773,7 @@ int config_load_secret_files(struct config_error *err)
     }
   }
   for(int i = 0; i < count; i++) {
-    char target[128], buf[65536];
+    char target[128];
     const char *path = getenv(names[i]);
     size_t tlen = strlen(names[i]) - 5;
     ssize_t n;

@@ -251,6 +251,7 @@ static void health_tick(struct ev_loop *loop, ev_timer *w, int revents)
     log_error(h->what, "%s: cannot start probe: %s", h->probe.target.name, strerror(errno));
 }
 
+__attribute__((noinline)) /* its probe_target stays off run_with_config()'s frame */
 static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum sv_event_type ev,
                         const char *what)
 {
@@ -562,10 +563,12 @@ static int add_inherited(struct run *r, int fd, int *cap)
   return 0;
 }
 
-/* Inherited descriptors >= 3, recorded before pinit opens anything of its own: the
+/* (noinline, like health_init(): its buffer stays off run_with_config()'s frame, which is
+ * live under every callback of the loop; a plain run's stack is then a page shorter)
+ * Inherited descriptors >= 3, recorded before pinit opens anything of its own: the
  * entries of /proc/self/fd read with getdents64 into a stack buffer (no DIR, no heap).
  * Without /proc, every possible descriptor number is tried (bounded by RLIMIT_NOFILE). */
-static void record_inherited(struct run *r)
+__attribute__((noinline)) static void record_inherited(struct run *r)
 {
   int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), cap = 0;
   char buf[1024];
