@@ -325,8 +325,8 @@ def test_jobmanager_crash_sigkill_recovers(stack):
 def test_jobmanager_hang_sigstop_recovers(stack):
     c = jm(stack)
     wait_for("JobManager ready", lambda: docker("exec", c, "pinit", "check", "--ready", check=False).returncode == 0, 120)
-    # past the liveness start period (30 s), so that the probe counts from the first failure
-    wait_for("JobManager up 31 s", lambda: pinit_status(c)["uptime_seconds"] >= 31, 60)
+    # past the liveness start period (120 s), so that the probe counts from the first failure
+    wait_for("JobManager up 121 s", lambda: pinit_status(c)["uptime_seconds"] >= 121, 150)
     old = java_pid(c)
     t0 = time.monotonic()
     docker("exec", c, "sh", "-c", f"kill -STOP {old}")

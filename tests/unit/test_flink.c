@@ -38,6 +38,7 @@ int main(void)
   CHECK(has(out, "liveness.url=http://127.0.0.1:8081/config"));
   CHECK(has(out, "liveness.interval=5s"));
   CHECK(has(out, "liveness.timeout=3s"));
+  CHECK(has(out, "liveness.start_period=120s"));
   CHECK(has(out, "readiness.url=http://127.0.0.1:8081/overview"));
   CHECK(flink_role_defaults("standalone-job", "rest.port: 9999", "jm", NULL, out, 16, store, sizeof(store)) > 0);
   CHECK(has(out, "liveness.url=http://127.0.0.1:9999/config"));
