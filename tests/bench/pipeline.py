@@ -391,7 +391,7 @@ def render(res, meta, command):
            "; ".join(f"{n}: {', '.join(r['disturbed'])}" for n, r in res.items() if r.get("disturbed")) +
            ".", ""] if any(r.get("disturbed") for r in res.values()) else []),
         "pinit's memory, container by container (KB): " +
-        ", ".join(f"{n} RSS {r} / anon {a}" for n, r, a in p.get("mem", [])) + ".",
+        ", ".join(f"{n.split('_', 1)[-1]} RSS {r} / anon {a}" for n, r, a in p.get("mem", [])) + ".",
         "",
         "Reproduce (root, Docker, the images of `docker/build-images.sh` and the collector fixture "
         "`tests/e2e/run.sh` builds; ~15 minutes):",
