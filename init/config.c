@@ -88,6 +88,27 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
+/* The table's defaults as one initializer: config_load() copies it instead of parsing 29
+ * texts on every start.  config_defaults_check() (run by tests/unit/test_config.c) parses
+ * the texts and compares, so the two cannot drift apart. */
+static const struct config built_in = {
+  .policy = POLICY_NEVER,
+  .delay_min_ms = 1000,
+  .delay_max_ms = 30000,
+  .reset_after_ms = 60000,
+  .on_give_up = GIVE_UP_EXIT,
+  .stop_timeout_ms = 8000,
+  .wait_timeout_ms = 300000,
+  .wait_interval_ms = 1000,
+  .liveness = { .interval_ms = 10000, .timeout_ms = 5000, .failure_threshold = 3 },
+  .readiness = { .interval_ms = 5000, .timeout_ms = 5000, .failure_threshold = 1 },
+  .control_socket = "",
+  .log_format = LOG_TEXT,
+  .flink_home = "/opt/flink",
+  .flink_format = "auto",
+  .flink_user = "flink",
+};
+
 /* Where each value came from, for `pinit config`. */
 struct load_state {
   struct config *cfg;
@@ -526,12 +547,12 @@ static int load_env(struct load_state *st, char **envp)
   const char *v;
 
   for(char **e = envp; e && *e; e++) {
-    const char *eq = strchr(*e, '=');
+    const char *eq;
     char name[128];
     const struct key *k = NULL;
     size_t nlen;
 
-    if(!eq || strncmp(*e, "PINIT_", 6) || (nlen = (size_t)(eq - *e)) >= sizeof(name))
+    if(strncmp(*e, "PINIT_", 6) || !(eq = strchr(*e, '=')) || (nlen = (size_t)(eq - *e)) >= sizeof(name))
       continue;
     memcpy(name, *e, nlen);
     name[nlen] = '\0';
@@ -663,6 +684,30 @@ static int validate(struct config *cfg, struct config_error *err, const char *ta
   return 0;
 }
 
+int config_defaults_check(char *why, size_t cap)
+{
+  static struct config parsed;
+  char msg[256];
+
+  memset(&parsed, 0, sizeof(parsed));
+  for(size_t i = 0; i < NKEYS; i++) {
+    const struct key *k = &keys[i];
+    if(!k->def[0] && k->type != K_STRING && k->type != K_TARGETS)
+      continue;
+    if(set_value(&parsed, k, k->def, msg, sizeof(msg)))
+      return snprintf(why, cap, "%s.%s = %s: %s", k->section, k->name, k->def, msg), -1;
+  }
+  for(size_t i = 0; i < NKEYS; i++) {
+    const struct key *k = &keys[i];
+    if(memcmp((const char *)&parsed + k->off, (const char *)&built_in + k->off, k->size))
+      return snprintf(why, cap, "%s.%s: the initializer differs from the table's \"%s\"", k->section, k->name,
+                      k->def), -1;
+  }
+  if(memcmp(&parsed, &built_in, sizeof(parsed)))
+    return snprintf(why, cap, "a field outside the key table has a non-zero default"), -1;
+  return 0;
+}
+
 int config_load(struct config *cfg, const char *const *role_defaults, char **envp, struct config_error *err)
 {
   static struct load_state st;
@@ -671,20 +716,13 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
   int must_exist = 0;
 
   memset(&st, 0, sizeof(st));
-  memset(cfg, 0, sizeof(*cfg));
+  *cfg = built_in;
   err->msg[0] = '\0';
   st.cfg = cfg;
   st.envp = envp;
   st.err = err;
-  for(size_t i = 0; i < NKEYS; i++) {
-    if(keys[i].def[0] || keys[i].type == K_STRING || keys[i].type == K_TARGETS) {
-      if(set_value(cfg, &keys[i], keys[i].def, why, sizeof(why))) {
-        snprintf(err->msg, sizeof(err->msg), "built-in default %s.%s: %s", keys[i].section, keys[i].name, why);
-        return -1;
-      }
-    }
+  for(size_t i = 0; i < NKEYS; i++)
     set_source(&st, &keys[i], "default");
-  }
   for(const char *const *rd = role_defaults; rd && *rd; rd++) {
     char sec[32], name[64];
     const char *dot = strchr(*rd, '.'), *eq = strchr(*rd, '=');
@@ -713,11 +751,13 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
   if(load_env(&st, envp))
     return -1;
   {
-    /* where the wait targets came from, for their error message */
-    const struct key *wk = find_key("wait", "targets");
-    const char *src = st.source[wk - keys];
+    /* where the wait targets came from, for their error message (only if there are any) */
+    const struct key *wk = cfg->wait_targets[0] ? find_key("wait", "targets") : NULL;
+    const char *src = wk ? st.source[wk - keys] : NULL;
     char from[CONFIG_PATH_MAX + 64];
-    if(!src)
+    if(!wk)
+      from[0] = '\0';
+    else if(!src)
       snprintf(from, sizeof(from), "%s:%d", cfg->path, st.file_line[wk - keys]);
     else
       snprintf(from, sizeof(from), "%.*s", (int)(strchr(src, '=') ? (size_t)(strchr(src, '=') - src) : strlen(src)), src);

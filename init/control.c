@@ -216,7 +216,6 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
   s->loop = loop;
   s->handler = h;
   s->arg = arg;
-  s->served = 0;
   s->core.fd = -1;
   if(len < 0) {
     errno = ENAMETOOLONG;

@@ -8,7 +8,7 @@ const char *env_getn(char *const *envp, const char *name, size_t n)
   if(memchr(name, '=', n))
     return NULL; /* no entry can be named so */
   for(; envp && *envp; envp++)
-    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
+    if((!n || **envp == *name) && !strncmp(*envp, name, n) && (*envp)[n] == '=') /* first byte inline: most differ there */
       return *envp + n + 1;
   return NULL;
 }

@@ -144,7 +144,13 @@ int flink_role_defaults(const char *role, const struct render_result *conf, cons
     /* the REST server listens on rest.bind-port, which falls back to rest.port */
     port = port_of(conf, rest, port_of(conf, rest_port, "8081"));
     ADD("liveness.url=http://127.0.0.1:%s/config", port);
-    ADD("liveness.start_period=30s");
+    /* a hung JobManager restarted within ~45 s: 3 misses 5 s apart; /config answers in
+     * milliseconds, and 3 s x 3 without an answer is far beyond a GC pause of its heap.
+     * The start period is long instead: a JVM that has not answered yet is starting, and
+     * on a loaded machine that took over 60 s (30 s + 3 x 5 s restarted it in a loop) */
+    ADD("liveness.start_period=120s");
+    ADD("liveness.interval=5s");
+    ADD("liveness.timeout=3s");
     ADD("readiness.url=http://127.0.0.1:%s/overview", port);
   }
   else if(!strcmp(role, "taskmanager")) {

@@ -2,7 +2,6 @@
 #include "pinit/log.h"
 #include "pinit/escape.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -196,15 +195,23 @@ void plog(enum log_level lvl, const char *what, const char *fmt, ...)
 int log_is_secret_name(const char *name)
 {
   static const char *const words[] = { "PASSWORD", "SECRET", "KEY", "TOKEN", "PASSWD", "CREDENTIAL" };
-  for(size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
-    size_t wl = strlen(words[w]);
-    for(const char *p = name; *p; p++) {
-      size_t i = 0;
-      while(i < wl && p[i] && toupper((unsigned char)p[i]) == words[w][i])
+  /* ASCII upper case inline, and the words tried only where their first letter is: this
+   * runs for every *_FILE variable at start */
+#define UP(c) ((c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 'A' : (c))
+  for(const char *p = name; *p; p++) {
+    char c = (char)UP(*p);
+    if(c != 'P' && c != 'S' && c != 'K' && c != 'T' && c != 'C')
+      continue;
+    for(size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+      size_t i = 1;
+      if(words[w][0] != c)
+        continue;
+      while(words[w][i] && p[i] && UP(p[i]) == words[w][i])
         i++;
-      if(i == wl)
+      if(!words[w][i])
         return 1;
     }
   }
   return 0;
+#undef UP
 }

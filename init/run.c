@@ -10,6 +10,7 @@
 #include "pinit/log.h"
 #include "pinit/notify.h"
 #include "pinit/sig.h"
+#include "pinit/sigfd.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
 #include "pinit/status.h"
@@ -26,6 +27,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -41,13 +43,14 @@ struct run {
   struct sv sv;
   struct exit_remap remap;
   int cwd_fd, tty_fd;
-  int *inherited; /* fds >= 3 pinit was started with (malloc'd once at start) */
+  int *inherited; /* fds >= 3 pinit was started with (malloc'd at the first one) */
   int ninherited;
   int inherited_closed;
 
   ev_timer sv_timer;
+  ev_periodic far; /* see run_with_config */
   ev_child child_w;
-  ev_signal sig_w[NSIG];
+  ev_io sig_w; /* the forwardable signals, one signalfd (sigfd.h) */
 
   /* stage 3 */
   int draining, drain_killed, exit_code;
@@ -58,11 +61,16 @@ struct run {
 
   /* dependency waits */
   struct waiter waiter;
-  struct probe_target wait_targets[WAIT_MAX_TARGETS];
   size_t nwait;
   int waiting;
 
-  /* liveness and readiness */
+  struct notify notify; /* readiness from the child: a notify pipe, or NOTIFY_SOCKET */
+
+  struct ctl_server ctl;
+
+  /* last, what a plain run never writes (health_init() leaves an unused one alone): the
+   * fields above, written by every run, share as few pages as can be.
+   * liveness and readiness: */
   struct health {
     struct run *r;
     const struct probe_conf *conf;
@@ -73,10 +81,7 @@ struct run {
     int configured;
     int last_ok;
   } live, ready;
-
-  struct notify notify; /* readiness from the child: a notify pipe, or NOTIFY_SOCKET */
-
-  struct ctl_server ctl;
+  struct probe_target wait_targets[WAIT_MAX_TARGETS];
 };
 
 static void apply(struct run *r, struct sv_actions a);
@@ -240,17 +245,20 @@ static void health_tick(struct ev_loop *loop, ev_timer *w, int revents)
     log_error(h->what, "%s: cannot start probe: %s", h->probe.target.name, strerror(errno));
 }
 
+__attribute__((noinline)) /* its probe_target stays off run_with_config()'s frame */
 static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum sv_event_type ev,
                         const char *what)
 {
   struct probe_target t;
   struct probe_error err;
+  if(!conf->target[0])
+    return; /* not configured (h->configured stays 0): its pages stay untouched */
   h->r = r;
   h->conf = conf;
   h->event = ev;
   h->what = what;
   h->last_ok = 0;
-  h->configured = conf->target[0] && probe_parse(conf->target, &t, &err) == 0;
+  h->configured = probe_parse(conf->target, &t, &err) == 0;
   if(h->configured)
     probe_init(&h->probe, &t);
   ev_init(&h->tick, health_tick);
@@ -466,23 +474,29 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
     log_debug("reap", "reaped pid %d", (int)w->rpid);
 }
 
-static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+static void on_signal(struct run *r, int signum)
 {
-  struct run *r = w->data;
   char name[16];
 
-  ev_now_update(loop);
-  if(sig_is_stop(w->signum)) {
+  ev_now_update(r->loop);
+  if(sig_is_stop(signum)) {
     if(!r->draining) {
-      log_info("signal", "%s: stopping", sig_name(w->signum, name, sizeof(name)));
-      step(r, SV_EV_STOP, w->signum, 0, 0);
+      log_info("signal", "%s: stopping", sig_name(signum, name, sizeof(name)));
+      step(r, SV_EV_STOP, signum, 0, 0);
     }
     return;
   }
   if(r->sv.pid > 0)
-    kill_child(r, w->signum, r->sv.group);
+    kill_child(r, signum, r->sv.group);
   else
-    log_debug("signal", "%s: no child to forward it to", sig_name(w->signum, name, sizeof(name)));
+    log_debug("signal", "%s: no child to forward it to", sig_name(signum, name, sizeof(name)));
+}
+
+static void signal_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+  int signum;
+  while((signum = sigfd_next(w->fd)) > 0)
+    on_signal(w->data, signum);
 }
 
 /* ---- stage 1 ------------------------------------------------------------------------- */
@@ -503,45 +517,57 @@ static double jitter(void)
   return (double)(x >> 11) / 9007199254740992.0;
 }
 
-/* Inherited descriptors >= 3, recorded before pinit opens anything of its own.  Without
- * /proc, every possible descriptor number is tried (bounded by RLIMIT_NOFILE). */
-static void record_inherited(struct run *r)
+/* Add fd to the inherited list; the list is allocated at the first one, so a run that
+ * inherits nothing allocates nothing.  Returns -1 when out of memory. */
+static int add_inherited(struct run *r, int fd, int *cap)
 {
-  DIR *d = opendir("/proc/self/fd");
-  struct dirent *de;
-  int cap = 64;
+  if(r->ninherited == *cap) {
+    int *more = realloc(r->inherited, sizeof(int) * (size_t)(*cap ? *cap * 2 : 16));
+    if(!more)
+      return -1;
+    r->inherited = more;
+    *cap = *cap ? *cap * 2 : 16;
+  }
+  r->inherited[r->ninherited++] = fd;
+  return 0;
+}
 
-  r->inherited = malloc(sizeof(int) * (size_t)cap);
-  if(!r->inherited)
-    return;
-  if(!d) {
+/* (noinline, like health_init(): its buffer stays off run_with_config()'s frame, which is
+ * live under every callback of the loop; a plain run's stack is then a page shorter)
+ * Inherited descriptors >= 3, recorded before pinit opens anything of its own: the
+ * entries of /proc/self/fd read with getdents64 into a stack buffer (no DIR, no heap).
+ * Without /proc, every possible descriptor number is tried (bounded by RLIMIT_NOFILE). */
+__attribute__((noinline)) static void record_inherited(struct run *r)
+{
+  int d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC), cap = 0;
+  char buf[1024];
+  long n;
+
+  if(d < 0) {
     long max = sysconf(_SC_OPEN_MAX);
-    for(long fd = 3; fd < (max > 0 && max < (1 << 20) ? max : 1024); fd++) {
-      if(fcntl((int)fd, F_GETFD) < 0)
-        continue;
-      if(r->ninherited == cap) {
-        int *more = realloc(r->inherited, sizeof(int) * (size_t)(cap *= 2));
-        if(!more)
-          return;
-        r->inherited = more;
-      }
-      r->inherited[r->ninherited++] = (int)fd;
-    }
+    for(long fd = 3; fd < (max > 0 && max < (1 << 20) ? max : 1024); fd++)
+      if(fcntl((int)fd, F_GETFD) >= 0 && add_inherited(r, (int)fd, &cap) < 0)
+        return;
     return;
   }
-  while((de = readdir(d))) {
-    int fd = atoi(de->d_name);
-    if(de->d_name[0] < '0' || de->d_name[0] > '9' || fd < 3 || fd == dirfd(d))
-      continue;
-    if(r->ninherited == cap) {
-      int *more = realloc(r->inherited, sizeof(int) * (size_t)(cap *= 2));
-      if(!more)
-        break;
-      r->inherited = more;
+  while((n = syscall(SYS_getdents64, d, buf, sizeof(buf))) > 0) {
+    for(long off = 0; off < n;) {
+      const char *name = buf + off + 19; /* struct linux_dirent64: ino 8, off 8, reclen 2, type 1 */
+      unsigned short reclen;
+      int fd = 0;
+      memcpy(&reclen, buf + off + 16, sizeof(reclen));
+      off += reclen;
+      if(*name < '0' || *name > '9')
+        continue;
+      for(; *name >= '0' && *name <= '9' && fd < (1 << 24); name++)
+        fd = fd * 10 + (*name - '0');
+      if(fd >= 3 && fd != d && add_inherited(r, fd, &cap) < 0) {
+        close(d);
+        return;
+      }
     }
-    r->inherited[r->ninherited++] = fd;
   }
-  closedir(d);
+  close(d);
 }
 
 static void setup_process(struct run *r)
@@ -564,7 +590,6 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   /* one per process, zero-initialised by being static: no memset, so pages of it that are
    * never used (the wait targets, most watchers) are never touched */
   static struct run run;
-  static ev_periodic far;
   struct run *r = &run;
 
   r->spec = spec;
@@ -589,17 +614,20 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     log_error("run", "cannot create the event loop");
     return 1;
   }
-  for(int s = 1; s < NSIG; s++) {
-    if(!sig_forwardable(s))
-      continue;
-    ev_signal_init(&r->sig_w[s], signal_cb, s);
-    r->sig_w[s].data = r;
-    ev_signal_start(r->loop, &r->sig_w[s]);
+  {
+    int fd = sigfd_open();
+    if(fd < 0) {
+      log_error("run", "cannot receive signals (signalfd): %s", strerror(errno));
+      return 1;
+    }
+    ev_io_init(&r->sig_w, signal_cb, fd, EV_READ);
+    r->sig_w.data = r;
+    ev_io_start(r->loop, &r->sig_w);
   }
   /* a periodic far in the future makes libev watch for clock jumps with a timerfd, which
    * lets it sleep ~17 days instead of waking every 60 s: zero idle wake-ups */
-  ev_periodic_init(&far, NULL, 1e12, 0, NULL);
-  ev_periodic_start(r->loop, &far);
+  ev_periodic_init(&r->far, NULL, 1e12, 0, NULL);
+  ev_periodic_start(r->loop, &r->far);
   ev_child_init(&r->child_w, child_cb, 0, 0);
   r->child_w.data = r;
   ev_child_start(r->loop, &r->child_w);

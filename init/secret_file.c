@@ -104,12 +104,16 @@ int secret_file_load_env(char *msg, size_t cap)
   size_t count = 0, total = 0;
   int rc = 0;
 
-  for(char **e = environ; e && *e; e++)
-    total++;
+  for(char **e = environ; e && *e; e++) {
+    size_t nlen;
+    total += (size_t)is_secret_file_var(*e, &nlen);
+  }
+  if(!total)
+    return 0; /* the usual case: nothing allocated, nothing touched */
   /* collect first: setenv() may move environ */
   if(total && !(names = calloc(total, sizeof(*names))))
     return fail(msg, cap, ENOMEM, "*_FILE: %s", strerror(ENOMEM));
-  for(char **e = environ; e && *e; e++) {
+  for(char **e = environ; e && *e && count < total; e++) {
     size_t nlen;
     if(is_secret_file_var(*e, &nlen)) {
       if(!(names[count] = strndup(*e, nlen + 5))) {

@@ -82,6 +82,10 @@ static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...) __
 static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
 {
   char detail[200] = "";
+  if(log_level_get() < LOG_INFO) { /* not logged: not formatted (a plain run logs warnings only) */
+    sv->state = to;
+    return;
+  }
   if(fmt) {
     va_list ap;
     va_start(ap, fmt);

@@ -32,6 +32,7 @@ APT_PACKAGES=(
   # tests, comparisons and benchmarks
   python3 python3-pytest python3-ruamel.yaml python3-yaml util-linux procps
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
+  valgrind                               # bench.sh: instructions executed as PID 1 (callgrind)
   prometheus                             # promtool: `promtool check metrics` on /metrics
   openjdk-17-jdk-headless python3-pip    # Flink's own config loader as test oracle (tests/oracle)
   docker-compose python3-jsonschema      # compose files against the Compose Specification

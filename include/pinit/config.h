@@ -94,6 +94,11 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
 /* The worst time from a failure to a new child, in ms, as the 2-minute rule counts it. */
 int64_t config_worst_restart_ms(const struct config *cfg);
 
+/* For the unit test: 0 if the built-in defaults config_load() starts from are exactly what
+ * the key table's default texts parse to; -1 with `why` naming the first key that differs.
+ * Never blocks. */
+int config_defaults_check(char *why, size_t cap);
+
 /* Print the effective configuration, one "section.key = value  # source" line per key,
  * to fd (values of secret-looking keys redacted).  Returns 0 or -1 (errno from write). */
 int config_print(const struct config *cfg, int fd);

@@ -13,6 +13,9 @@ Per init:
               /bin/true in one hyperfine run, --export-json)
   reap        the init as PID 1 runs `orphans 2000`: 2000 orphans exit at once; wall time
               until the last one is reaped (median of R runs)
+  instructions  valgrind --tool=callgrind: instructions the init's own process executes
+              as PID 1 of a fresh PID and network namespace for `INIT -- /bin/true`, in a
+              container-like environment (PATH, HOSTNAME, HOME); does not depend on load
 Ratios are relative to tini-static.
 """
 import argparse
@@ -191,6 +194,25 @@ def idle_and_memory(path, idle_s):
         p.wait()
 
 
+# what `docker run` gives a process: the image's PATH, HOSTNAME, HOME
+CONTAINER_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                 "HOSTNAME": "bench", "HOME": "/root"}
+
+
+def instructions(path):
+    """Instructions executed by the init's own process (callgrind does not follow the
+    exec of its child) as PID 1 for `INIT -- /bin/true`; None without valgrind."""
+    if not shutil.which("valgrind"):
+        return None
+    p = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc", "--net", "valgrind",
+                        "--tool=callgrind", "--callgrind-out-file=/dev/null", path, "--", "/bin/true"],
+                       env=CONTAINER_ENV, capture_output=True, text=True, timeout=120)
+    m = re.search(r"Collected : (\d+)", p.stderr)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"{path}: callgrind run failed: rc={p.returncode} {p.stderr[-300:]!r}")
+    return int(m.group(1))
+
+
 def reap_time(path, orphans, runs):
     times = []
     for _ in range(runs):
@@ -237,14 +259,14 @@ def render(results, meta, idle_s, quick, command):
     rows = []
     base = results.get(BASE, {})
     hdr = ("| init | binary | private memory as PID 1 | start `INIT -- /bin/true` "
-           "| reap 2000 orphans | idle wake-ups | idle sleep |")
-    sep = "|---|---:|---:|---:|---:|---:|---:|"
+           "| instructions as PID 1 | reap 2000 orphans | idle wake-ups | idle sleep |")
+    sep = "|---|---:|---:|---:|---:|---:|---:|---:|"
     rows += [hdr, sep]
     for name, r in results.items():
         if name.startswith("_"):
             continue
         if r.get("missing"):
-            rows.append(f"| {name} | not installed | | | | | |")
+            rows.append(f"| {name} | not installed | | | | | | |")
             continue
         size = f"{fmt_int(r['size'])} B{ratio(r['size'], base.get('size'))}"
         mem = r.get("mem")
@@ -265,8 +287,11 @@ def render(results, meta, idle_s, quick, command):
         rp = r.get("reap")
         rptxt = (f"{rp[0]:.0f} ms{ratio(rp[0], (base.get('reap') or [None])[0])}"
                  if rp else r.get("reap_error", "?"))
+        ins = r.get("instr")
+        instxt = (f"{fmt_int(ins)}{ratio(ins, base.get('instr'))}" if ins
+                  else r.get("instr_error", "no valgrind"))
         idle = r.get("idle")
-        rows.append(f"| {name} | {size} | {memtxt} | {sttxt} | {rptxt} | "
+        rows.append(f"| {name} | {size} | {memtxt} | {sttxt} | {instxt} | {rptxt} | "
                     f"{idle if idle is not None else '?'} | {r.get('sleep', '?')} |")
     bare = results.get("_bare")
     lines = [
@@ -289,6 +314,10 @@ def render(results, meta, idle_s, quick, command):
         f"- **start**: `hyperfine -N --warmup {5 if quick else 20} 'INIT -- /bin/true'` "
         "(mean ± σ, ratio of the means, and the median; the init is *not* PID 1 here, "
         "as the anchors' figures were taken).",
+        "- **instructions**: `valgrind --tool=callgrind` counts what the init's own process "
+        "executes as PID 1 (`unshare --pid --fork --mount-proc --net valgrind --tool=callgrind "
+        "INIT -- /bin/true`; callgrind does not follow the child's exec) in a container-like "
+        "environment (PATH, HOSTNAME, HOME only): deterministic, independent of the load.",
         f"- **reap**: the init as PID 1 runs `tests/bench/orphans.c`: 2000 orphans exit at "
         f"the same moment; time until /proc lists none of them (median of "
         f"{meta['reap_runs']} runs).",
@@ -335,6 +364,8 @@ def check_goals(results):
         out.append((pp <= bp, f"private memory {pp} KB <= tini-static {bp} KB"))
         pa, ba = p["mem"].get("Anonymous", 0), b["mem"].get("Anonymous", 0)
         out.append((pa <= ba, f"anonymous memory {pa} KB <= tini-static {ba} KB"))
+    if p.get("instr") and b.get("instr"):
+        out.append((p["instr"] <= b["instr"], f"instructions {p['instr']} <= tini-static {b['instr']}"))
     if p.get("size") and b.get("size"):
         out.append((p["size"] <= b["size"], f"size {p['size']} B <= tini-static {b['size']} B"))
     return out
@@ -366,6 +397,13 @@ def main():
             results[name].update(mem=mem, idle=idle, sleep=sleep)
         except (RuntimeError, OSError) as e:
             results[name]["mem_error"] = str(e)
+            failed = True
+            log(f"{name}: {e}")
+        log(f"{name}: instructions as PID 1 (callgrind)")
+        try:
+            results[name]["instr"] = instructions(path)
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            results[name]["instr_error"] = "failed"
             failed = True
             log(f"{name}: {e}")
         log(f"{name}: reaping 2000 orphans x{reap_runs}")

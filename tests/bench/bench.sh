@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench.sh - pinit's PID-1 core against tini, tini-static, dumb-init and catatonit, in one
-# run: binary size, private memory as PID 1, start overhead (hyperfine), time to reap 2000
-# orphans exiting at once, idle wake-ups.  Prints a markdown table (ratios relative to
+# run: binary size, private memory as PID 1, start overhead (hyperfine), instructions
+# executed as PID 1 for `INIT -- /bin/true` (valgrind's callgrind, if installed), time to
+# reap 2000 orphans exiting at once, idle wake-ups.  Prints a markdown table (ratios relative to
 # tini-static) with the command that reproduces it.  Then `pinit check` against
 # `curl -fsS` on a local endpoint (check_vs_curl.py): wall, CPU, peak RSS.
 #
@@ -11,8 +12,8 @@
 #             static musl, built with `cmake -S . -B build && cmake --build build`)
 #   --quick   fewer runs and a 2 s idle window: a smoke check for CI, not for quoting
 #   --write   also replace the "PID 1 core" section of docs/benchmarks.md
-#   --check   exit 1 unless pinit meets the goals (start and private memory no worse than
-#             tini-static's, no larger binary, zero idle wake-ups)
+#   --check   exit 1 unless pinit meets the goals (start, private and anonymous memory and
+#             instructions no worse than tini-static's, no larger binary, zero idle wake-ups)
 #
 # Needs root (PID namespaces), util-linux unshare, hyperfine, python3, a C compiler (for
 # the orphans helper), and the anchors from Debian: tini (both binaries), dumb-init,

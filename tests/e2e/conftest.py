@@ -115,6 +115,9 @@ class Stack:
             "JOB_MANAGER_JAVA_OPTS": "-XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Dpinit.e2e=yes",
             "DATABASE_PASSWORD": f"e2e-{RUN_ID}",
         }
+        tag = os.environ.get("PINIT_IMAGE_TAG")
+        if tag:  # a branch's own images (docker/build-images.sh with PINIT_IMAGE_TAG), not `latest`
+            overrides.update({"PINIT_IMAGE_TAG": tag, "CDC_COLLECTOR_IMAGE": f"pinit/cdc-collector-fixture:{tag}"})
         overrides.update(extra_env or {})
         lines = [f"{k}={v}" for k, v in overrides.items()]
         self.env_file.write_text(env + "\n# --- tests/e2e overrides\n" + "\n".join(lines) + "\n")

@@ -79,6 +79,11 @@ static void defaults(void)
 {
   struct config c;
   struct config_error err;
+  char why[300] = "";
+
+  /* the initializer config_load() copies is what the key table's texts say */
+  CHECK_INT(config_defaults_check(why, sizeof(why)), 0);
+  CHECK_STR(why, "");
 
   CHECK_INT(load(&c, NULL, NULL, &err), 0);
   CHECK_STR(err.msg, "");

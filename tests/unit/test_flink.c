@@ -23,8 +23,9 @@ struct fcase {
 };
 
 static const struct fcase cases[] = {
-  { "jobmanager: defaults", "jobmanager", 0, NULL, { "JOB_MANAGER_RPC_ADDRESS=jm" }, 4,
-    { "restart.policy=always", "liveness.url=http://127.0.0.1:8081/config", "readiness.url=http://127.0.0.1:8081/overview" },
+  { "jobmanager: defaults", "jobmanager", 0, NULL, { "JOB_MANAGER_RPC_ADDRESS=jm" }, 6,
+    { "restart.policy=always", "liveness.url=http://127.0.0.1:8081/config", "liveness.interval=5s", "liveness.timeout=3s",
+      "liveness.start_period=120s", "readiness.url=http://127.0.0.1:8081/overview" },
     { NULL } },
   { "jobmanager: rest.port from FLINK_PROPERTIES", "standalone-job", 0, NULL, { "FLINK_PROPERTIES=rest.port: 9999" }, 0,
     { "liveness.url=http://127.0.0.1:9999/config" }, { NULL } },
@@ -71,7 +72,7 @@ static const struct fcase cases[] = {
     { "JOB_MANAGER_RPC_ADDRESS=jm", "HA_MODE=kubernetes" }, 0, { "liveness.tcp=127.0.0.1:6122" },
     { "wait.targets=tcp://jm:6123" } },
   { "jobmanager: HA waits for ZooKeeper too", "jobmanager", 0, NULL,
-    { "HA_MODE=zookeeper", "HA_ZOOKEEPER_QUORUM=zk:2181" }, 5, { "wait.targets=tcp://zk:2181" }, { NULL } },
+    { "HA_MODE=zookeeper", "HA_ZOOKEEPER_QUORUM=zk:2181" }, 7, { "wait.targets=tcp://zk:2181" }, { NULL } },
   { "history-server: default port", "history-server", 0, NULL, { NULL }, 0,
     { "liveness.url=http://127.0.0.1:8082/config" }, { NULL } },
   { "history-server: historyserver.web.port", "history-server", 0, "historyserver.web.port: 9092\n", { NULL }, 0,
@@ -123,6 +124,6 @@ int main(void)
   CHECK(flink_role_pins("jobmanager") == NULL);
   CHECK_INT(flink_role_defaults("jobmanager", NULL, out, 2, store, sizeof(store)), -1); /* no room */
   CHECK_INT(flink_role_defaults("jobmanager", NULL, out, 16, store, 20), -1);
-  CHECK_INT(flink_role_defaults("jobmanager", NULL, out, 16, store, sizeof(store)), 4);  /* nothing rendered */
+  CHECK_INT(flink_role_defaults("jobmanager", NULL, out, 16, store, sizeof(store)), 6);  /* nothing rendered */
   return unit_done("flink");
 }
