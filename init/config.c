@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG_PATH "/etc/pinit/pinit.ini"
-#define TWO_MINUTES_MS (120 * 1000)
+#define TWO_MINUTES_MS CONFIG_RESTART_BUDGET_MS
 
 enum ktype {
   K_DURATION, K_INT, K_BOOL, K_POLICY, K_GIVEUP, K_SIGNAL, K_STRING, K_TARGETS,

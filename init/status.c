@@ -124,33 +124,3 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   append(buf, cap, &len, "}");
   return len;
 }
-
-int status_check_live(const struct status_view *v, char *why, size_t cap)
-{
-  const struct sv *sv = v->sv;
-  char a[32];
-  if(sv_live(sv)) {
-    snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
-    return 0;
-  }
-  if(sv_running(sv) && sv->state != SV_STOPPING)
-    snprintf(why, cap, "unhealthy: %s liveness failed %d times", sv->name, sv->live_fail);
-  else if(sv->state == SV_WAITING)
-    snprintf(why, cap, "unhealthy: %s not started, deps %s", sv->name, v->deps ? v->deps : "pending");
-  else
-    snprintf(why, cap, "unhealthy: %s is %s", sv->name, state_word(sv->state));
-  return 1;
-}
-
-int status_check_ready(const struct status_view *v, char *why, size_t cap)
-{
-  const struct sv *sv = v->sv;
-  if(status_check_live(v, why, cap))
-    return 1;
-  if(sv_is_ready(sv) && sv->ready) {
-    snprintf(why, cap, "ready: %s pid %d", sv->name, (int)sv->pid);
-    return 0;
-  }
-  snprintf(why, cap, "not ready: %s is %s", sv->name, sv->state == SV_STARTING ? "starting" : "failing readiness");
-  return 1;
-}

@@ -1,4 +1,4 @@
-/* status.h - the words and JSON of `pinit status`, `pinit check` and the metrics, all
+/* status.h - the words and JSON of `pinit status`, `pinit check` (check.h) and the metrics, all
  * formatted from one view of the supervisor's state so they never disagree.  Pure. */
 #ifndef PINIT_STATUS_H
 #define PINIT_STATUS_H
@@ -31,9 +31,5 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */
 const char *status_age(int64_t ms, char *buf, size_t cap);
-
-/* The check verdicts, with a one-line reason.  Return 0 healthy/ready, 1 not. */
-int status_check_live(const struct status_view *v, char *why, size_t cap);
-int status_check_ready(const struct status_view *v, char *why, size_t cap);
 
 #endif
