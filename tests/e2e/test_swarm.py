@@ -24,6 +24,7 @@ from test_stack import java_pid, pinit_status
 TAG = os.environ.get("PINIT_IMAGE_TAG", "latest")
 STACK = f"pinit-e2e-{RUN_ID}".replace(".", "-")
 TASKMANAGERS = 2
+START_PERIOD = 60  # seconds: the stack's LIVENESS_START_PERIOD for this test
 state = {}
 
 
@@ -43,7 +44,7 @@ class Swarm:
             "PINIT_IMAGE_TAG": TAG, "JOBMANAGER_UI_PORT": str(self.port), "SECRET_PREFIX": self.prefix,
             "TASKMANAGER_REPLICAS": str(TASKMANAGERS), "CDC_COLLECTOR_IMAGE": f"pinit/cdc-collector:{TAG}",
             # no database in this test: the collector waits for it, and must stay healthy doing so
-            "DATABASE_HOST": "no-database", "JOB_MANAGER_PROCESS_SIZE": "768m",
+            "DATABASE_HOST": "no-database", "LIVENESS_START_PERIOD": f"{START_PERIOD}s",
         })
         self.samples = []      # (service, container, health) seen by the sampler
         self.stop = threading.Event()
@@ -106,6 +107,7 @@ def swarm(request, tmp_path_factory):
     if node != "inactive":
         pytest.skip(f"this Docker engine is already part of a swarm (state {node}) that this test did not "
                     "make: not touching it (docker swarm leave --force, if it is yours)")
+    had_gwbridge = docker("network", "inspect", "docker_gwbridge", check=False).returncode == 0
     docker("swarm", "init", "--advertise-addr", "127.0.0.1")
     s = Swarm(tmp_path_factory.mktemp("swarm"))
 
@@ -118,6 +120,8 @@ def swarm(request, tmp_path_factory):
         # leaving removes the services, secrets and overlay networks of this one-node swarm
         docker("swarm", "leave", "--force", check=False)
         wait_for("the stack's containers gone", lambda: not s.containers(), 60, 1)
+        if not had_gwbridge:  # made by `swarm init`, left behind by `swarm leave`
+            docker("network", "rm", "docker_gwbridge", check=False)
         for v in docker("volume", "ls", "-q", "--filter", f"label=com.docker.stack.namespace={STACK}").stdout.split():
             docker("volume", "rm", "-f", v, check=False)
     request.addfinalizer(leave)
@@ -130,10 +134,15 @@ def swarm(request, tmp_path_factory):
     sh("docker", "stack", "deploy", "--resolve-image", "never", "-c", REPO / "compose" / "docker-stack.yml", STACK,
        env=s.env)
     threading.Thread(target=s.sample, daemon=True).start()
-    _, t_run = wait_for("every replica running", s.replicas_running, 180, 1)
-    _, t_healthy = wait_for("every task healthy", s.all_healthy, 240, 1)
-    _, t_tms = wait_for(f"{TASKMANAGERS} TaskManagers registered",
-                        lambda: s.overview()["taskmanagers"] == TASKMANAGERS, 180, 1)
+    try:
+        _, t_run = wait_for("every replica running", s.replicas_running, 180, 1)
+        _, t_healthy = wait_for("every task healthy", s.all_healthy, 240, 1)
+        _, t_tms = wait_for(f"{TASKMANAGERS} TaskManagers registered",
+                            lambda: s.overview()["taskmanagers"] == TASKMANAGERS, 240, 1)
+    except AssertionError:
+        print(f"\n==== swarm stack {STACK}: setup failed")
+        s.dump()
+        raise
     report("swarm: stack deploy -> every replica running", t_run)
     report("swarm: stack deploy -> every task healthy", t_run + t_healthy)
     report(f"swarm: stack deploy -> {TASKMANAGERS} TaskManagers registered", time.monotonic() - t0)
@@ -213,8 +222,9 @@ def test_jobmanager_sigkill_is_restarted_in_place(swarm):
 
 def test_jobmanager_hang_is_restarted_in_place_within_2_minutes(swarm):
     c = state["jm"]
-    # past the liveness start period (30 s), so that the probe counts from the first failure
-    wait_for("JobManager up 31 s", lambda: pinit_status(c)["uptime_seconds"] >= 31, 90, 1)
+    # past the liveness start period, so that the probe counts from the first failure
+    grace = START_PERIOD + 1
+    wait_for(f"JobManager up {grace} s", lambda: pinit_status(c)["uptime_seconds"] >= grace, grace + 60, 1)
     t_new, t_rest, t_tms, said = restarted_in_place(swarm, "STOP", 120)
     report("swarm: JobManager JVM SIGSTOPped (hang) -> new JVM (same task)", t_new)
     assert pinit_status(c)["restarts_by_reason"]["health"] >= 1
