@@ -108,8 +108,8 @@ def swarm(request, tmp_path_factory):
         pytest.skip(f"this Docker engine is already part of a swarm (state {node}) that this test did not "
                     "make: not touching it (docker swarm leave --force, if it is yours)")
     had_gwbridge = docker("network", "inspect", "docker_gwbridge", check=False).returncode == 0
-    docker("swarm", "init", "--advertise-addr", "127.0.0.1")
     s = Swarm(tmp_path_factory.mktemp("swarm"))
+    docker("swarm", "init", "--advertise-addr", "127.0.0.1")
 
     def leave():
         s.stop.set()
