@@ -1,5 +1,6 @@
 /* check.c - the liveness and readiness verdicts.  See include/pinit/check.h. */
 #include "pinit/check.h"
+#include "pinit/clock.h"
 #include "pinit/config.h"
 #include "pinit/exitcode.h"
 
@@ -8,7 +9,7 @@
 
 /* When pinit's own restart began: the stop it sent (liveness or manual restart), else the
  * exit it saw.  Only meaningful in STOPPING (want up) and BACKOFF. */
-static int64_t restart_began(const struct sv *sv)
+static struct clock_mono restart_began(const struct sv *sv)
 {
   if(sv->state == SV_STOPPING || sv->last_reason == SV_R_HEALTH || sv->last_reason == SV_R_MANUAL)
     return sv->stop_requested_at;
@@ -25,7 +26,8 @@ static const char *reason_word(enum sv_reason r)
 static int restarting(const struct status_view *v, char *buf, size_t cap)
 {
   const struct sv *sv = v->sv;
-  int64_t used = v->now - restart_began(sv);
+  int64_t used = clock_mono_diff(v->now, restart_began(sv));
+  int64_t left = clock_mono_diff(sv->timer_at, v->now);
   char a[32], b[32], c[32], what[64];
 
   if(sv->state == SV_STOPPING)
@@ -34,7 +36,7 @@ static int restarting(const struct status_view *v, char *buf, size_t cap)
              status_age(CONFIG_RESTART_BUDGET_MS, b, sizeof(b)));
   else
     snprintf(buf, cap, "%s restart in %s after %s, %s of %s budget", sv->name,
-             status_age(sv->timer_at > v->now ? sv->timer_at - v->now + 999 : 0, a, sizeof(a)),
+             status_age(clock_mono_is_set(sv->timer_at) && left > 0 ? left + 999 : 0, a, sizeof(a)),
              sv->have_exit ? exit_describe(sv->last_status, what, sizeof(what)) : "a failure",
              status_age(used, b, sizeof(b)), status_age(CONFIG_RESTART_BUDGET_MS, c, sizeof(c)));
   return used <= CONFIG_RESTART_BUDGET_MS;
@@ -54,9 +56,19 @@ int check_live(const struct status_view *v, char *why, size_t cap)
     return 0;
   case SV_STARTING:
   case SV_UP:
+    if(status_child_stopped(v)) {
+      /* SIGSTOP/SIGTSTP: only a liveness probe makes pinit notice and restart it */
+      if(!sv->has_liveness) {
+        snprintf(why, cap, "unhealthy: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
+        return 1;
+      }
+      snprintf(why, cap, "healthy (stopped): %s pid %d is stopped by a signal, liveness restarts it", sv->name,
+               (int)sv->pid);
+      return 0;
+    }
     if(sv_live(sv)) {
       snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid,
-               status_age(v->now - sv->spawned_at, a, sizeof(a)));
+               status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
       return 0;
     }
     snprintf(why, cap, "unhealthy: %s liveness failed %d times", sv->name, sv->live_fail);
@@ -89,6 +101,10 @@ int check_ready(const struct status_view *v, char *why, size_t cap)
   char live[256];
   const char *p = live;
 
+  if(status_child_stopped(v)) {
+    snprintf(why, cap, "not ready: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
+    return 1;
+  }
   if(sv->state == SV_UP && sv_is_ready(sv) && sv->ready) {
     snprintf(why, cap, "ready: %s pid %d", sv->name, (int)sv->pid);
     return 0;

@@ -11,6 +11,8 @@
  *   IDLE, WAITING (deps)         healthy (starting / waiting)    not ready
  *   STARTING, UP, probes ok      healthy                         ready only if UP and ready
  *   STARTING, UP, liveness fails unhealthy at the threshold      not ready
+ *   child stopped (SIGSTOP, T)   healthy if a liveness probe     not ready
+ *                                will restart it, else unhealthy
  *   STOPPING, want up (restart)  healthy (restarting) while the  not ready
  *   BACKOFF                      restart is within the budget,
  *                                else unhealthy (restart overdue)

@@ -8,12 +8,16 @@
 
 #include "pinit/supervise.h"
 
+#define STATUS_MESSAGE_MAX 128
+
 struct status_view {
   const struct sv *sv;
-  int64_t now;          /* monotonic ms, the clock of sv's timestamps */
+  struct clock_mono now; /* the clock of sv's timestamps */
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
-  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
+  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none; any bytes:
+                           shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
+  char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
 };
 
 /* One human line, e.g.
@@ -21,12 +25,18 @@ struct status_view {
  * Returns the length written (truncated to cap-1). */
 size_t status_line(const struct status_view *v, char *buf, size_t cap);
 
-/* One JSON object on one line: name, state, want, pid, uptime_seconds, healthy, ready,
+/* A running child stopped by a signal (SIGSTOP, SIGTSTP ...) is neither healthy nor ready:
+ * the line says "stopped", JSON has "stopped":true, and `pinit check` fails unless a
+ * liveness probe will make pinit restart it (check.h).
+ * status_child_stopped: 1 if the child exists and its /proc state is 'T', else 0. */
+int status_child_stopped(const struct status_view *v);
+
+/* One JSON object on one line: name, state, want, pid, uptime_seconds, stopped, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
  * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message.
  * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
  * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
- * the whole object (about 1660 bytes at most). */
+ * the whole object (about 1680 bytes at most). */
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */

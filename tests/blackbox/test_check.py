@@ -2,13 +2,15 @@
 or has given up (issue 13): an orchestrator's healthcheck must fail only when pinit itself
 cannot bring the service back, and the reason line must still tell a person the truth."""
 import json
+import os
 import signal
+import sys
 import time
 import urllib.error
 import urllib.request
 
 from conftest import SLOW, free_port, wait_for
-from test_supervise import client, start, state_of, status_json
+from test_supervise import HTTP_CHILD, client, start, state_of, status_json
 
 
 def verdict(r, *args):
@@ -91,3 +93,24 @@ def test_given_up_is_unhealthy():
     assert verdict(r, "--ready") == (1, "not ready: sh gave up after 1 restarts")
     r.signal(signal.SIGTERM)
     assert r.wait(10) == 5
+
+
+def test_stopped_child_is_healthy_while_liveness_will_restart_it(tmp_path):
+    # SIGSTOP (a hang): with a liveness probe pinit restarts the child itself, so the
+    # orchestrator must not kill the container meanwhile; without one, see test_stopped_child
+    port = free_port()
+    r = start(["--", sys.executable, "-c", HTTP_CHILD, str(port)], cwd=tmp_path,
+              env={"PINIT_RESTART_POLICY": "always", "PINIT_LIVENESS_URL": f"http://127.0.0.1:{port}/",
+                   "PINIT_LIVENESS_INTERVAL": "1s", "PINIT_LIVENESS_TIMEOUT": "500ms",
+                   "PINIT_LIVENESS_FAILURE_THRESHOLD": "4", "PINIT_STOP_TIMEOUT": "1s"})
+    wait_for(lambda: verdict(r, "--ready")[0] == 0, 10 * SLOW, interval=0.1, what="ready")
+    first = status_json(r)["pid"]
+    os.kill(r.child(exe="python3"), signal.SIGSTOP)
+    wait_for(lambda: verdict(r)[1].startswith("healthy (stopped): "), 5 * SLOW, interval=0.05, what="stopped")
+    code, why = verdict(r)
+    assert code == 0 and "is stopped by a signal, liveness restarts it" in why, why
+    assert verdict(r, "--ready")[0] == 1
+    wait_for(lambda: status_json(r)["pid"] not in (0, first) and verdict(r, "--ready")[0] == 0, 20 * SLOW,
+             interval=0.1, what="a new child, ready")
+    assert status_json(r)["restarts_by_reason"]["health"] == 1
+    r.signal(signal.SIGKILL)

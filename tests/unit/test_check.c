@@ -1,6 +1,7 @@
 /* Table tests for check.c: what `pinit check` and `pinit check --ready` answer in every
  * state, and the 2-minute budget edge for pinit's own restarts. */
 #include "pinit/check.h"
+#include "pinit/clock.h"
 #include "pinit/config.h"
 #include "pinit/supervise.h"
 #include "unit.h"
@@ -19,6 +20,8 @@ struct row {
   enum sv_reason last_reason, stop_reason;
   int64_t spawned_ago, exited_ago, stop_ago, timer_in; /* ms relative to NOW; -1: unset */
   int failure_restarts;
+  char child_state;   /* /proc state letter of the child, 'T' stopped */
+  int no_liveness;    /* no liveness probe configured */
   const char *deps;
   int live;
   const char *live_why;
@@ -86,14 +89,29 @@ static const struct row rows[] = {
     .exited_ago = 8000, .stop_ago = -1, .timer_in = -1, .failure_restarts = 3,
     .live = 1, .live_why = "unhealthy: tm gave up after 3 restarts",
     .rdy = 1, .ready_why = "not ready: tm gave up after 3 restarts" },
+  { .what = "a stopped child that liveness will restart", .state = SV_UP, .pid = 42, .ready = 1,
+    .spawned_ago = 5000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1, .child_state = 'T',
+    .live = 0, .live_why = "healthy (stopped): tm pid 42 is stopped by a signal, liveness restarts it",
+    .rdy = 1, .ready_why = "not ready: tm pid 42 is stopped by a signal" },
+  { .what = "a stopped child nothing probes", .state = SV_UP, .pid = 42, .ready = 1, .no_liveness = 1,
+    .spawned_ago = 5000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1, .child_state = 'T',
+    .live = 1, .live_why = "unhealthy: tm pid 42 is stopped by a signal",
+    .rdy = 1, .ready_why = "not ready: tm pid 42 is stopped by a signal" },
+  { .what = "a running child nothing probes", .state = SV_UP, .pid = 42, .ready = 1, .no_liveness = 1,
+    .spawned_ago = 5000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1, .child_state = 'S',
+    .live = 0, .live_why = "healthy: tm pid 42 up 5s", .rdy = 0, .ready_why = "ready: tm pid 42" },
+  { .what = "a stale 'T' without a child means nothing", .state = SV_BACKOFF, .last_reason = SV_R_SIGNAL,
+    .spawned_ago = 60000, .exited_ago = 2000, .stop_ago = -1, .timer_in = 4000, .child_state = 'T',
+    .live = 0, .live_why = "healthy (restarting): tm restart in 4s after signal 9 (KILL), 2s of 2m budget",
+    .rdy = 1, .ready_why = "not ready (restarting): tm restart in 4s after signal 9 (KILL), 2s of 2m budget" },
   { .what = "done", .state = SV_DONE, .want = SV_WANT_DOWN, .spawned_ago = 9000, .exited_ago = 8000,
     .stop_ago = -1, .timer_in = -1,
     .live = 1, .live_why = "unhealthy: tm is done", .rdy = 1, .ready_why = "not ready: tm is done" },
 };
 
-static int64_t at(int64_t ago)
+static struct clock_mono at(int64_t ago)
 {
-  return ago < 0 ? 0 : NOW - ago;
+  return ago < 0 ? CLOCK_MONO_UNSET : (struct clock_mono){ NOW - ago };
 }
 
 int main(void)
@@ -109,12 +127,13 @@ int main(void)
   for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     const struct row *r = &rows[i];
     struct sv sv;
-    struct status_view v = { &sv, NOW, r->deps ? r->deps : "none", 0, "" };
+    struct status_view v = { .sv = &sv, .now = { NOW }, .deps = r->deps ? r->deps : "none", .message = "",
+                             .child_state = r->child_state };
     char why[256];
     int got;
 
     sv_init(&sv, "tm", &cfg, NULL);
-    sv.has_liveness = 1;
+    sv.has_liveness = !r->no_liveness;
     sv.live_threshold = 3;
     sv.has_readiness = r->has_readiness;
     sv.state = r->state;
@@ -130,7 +149,7 @@ int main(void)
       sv.last_status = r->last_reason == SV_R_EXIT ? 1 << 8 : SIGKILL;
     }
     sv.stop_requested_at = at(r->stop_ago);
-    sv.timer_at = r->timer_in < 0 ? 0 : NOW + r->timer_in;
+    sv.timer_at = r->timer_in < 0 ? CLOCK_MONO_UNSET : (struct clock_mono){ NOW + r->timer_in };
     sv.last_reason = r->last_reason;
     sv.stop_reason = r->stop_reason;
     sv.failure_restarts = (unsigned)r->failure_restarts;
