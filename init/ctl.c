@@ -69,9 +69,11 @@ int cmd_status(int argc, char **argv, char **envp)
     }
   }
   code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
-  if(code < 0) {
+  if(code != 0 && code != EXITCODE_STATUS_NOT_RUNNING) {
+    /* no supervisor, or one that did not answer this caller (busy, or the caller is outside
+     * its PID namespace): nothing is known about the child, so the contract's 4 */
     if(verb == CTL_STATUS_JSON)
-      printf("{\"error\":\"%s\"}\n", "supervisor unreachable");
+      printf("{\"error\":\"%s\"}\n", code < 0 ? "supervisor unreachable" : "supervisor did not answer");
     log_error("status", "%s", text);
     return EXITCODE_STATUS_UNREACHABLE;
   }

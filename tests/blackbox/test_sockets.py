@@ -75,6 +75,8 @@ def test_peers_outside_the_pid_namespace_are_refused():
     e["PINIT_CONTROL_SOCKET"] = r.socket
     out = subprocess.run([PINIT, "check"], env=e, capture_output=True, text=True, timeout=10 * SLOW)
     assert out.returncode == 1 and "outside pinit's PID namespace" in out.stdout, out
+    status = subprocess.run([PINIT, "status"], env=e, capture_output=True, text=True, timeout=10 * SLOW)
+    assert status.returncode == 4 and "outside pinit's PID namespace" in status.stderr, status  # contract: 0/3/4
     stop = subprocess.run([PINIT, "stop"], env=e, capture_output=True, text=True, timeout=10 * SLOW)
     assert stop.returncode != 0 and "outside pinit's PID namespace" in stop.stderr, stop
     time.sleep(0.5)
@@ -234,7 +236,7 @@ def test_root_check_succeeds_while_an_unprivileged_user_holds_connections(tmp_pa
         bad = [x for x in results if x.returncode != 0]
         assert not bad, f"{len(bad)} of 10 root checks failed: {bad[0].stdout!r}"
         # nobody's own read-only requests still work too, within its share
-        assert client(r, "status", uid=NOBODY).returncode in (0, 1)
+        assert client(r, "status", uid=NOBODY).returncode in (0, 4)
     finally:
         h.kill()
         h.communicate()
