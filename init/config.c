@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #define DEFAULT_CONFIG_PATH "/etc/pinit/pinit.ini"
-#define TWO_MINUTES_MS (120 * 1000)
+#define TWO_MINUTES_MS CONFIG_RESTART_BUDGET_MS
 #define CONFIG_FILE_MAX (1024 * 1024) /* a bigger "INI file" is a mistake, not a configuration */
 
 enum ktype {

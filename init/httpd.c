@@ -1,5 +1,6 @@
 /* httpd.c - the health and metrics endpoint: parser, routes, server.  See include/pinit/httpd.h. */
 #include "pinit/httpd.h"
+#include "pinit/check.h"
 #include "pinit/escape.h"
 #include "pinit/log.h"
 
@@ -513,7 +514,7 @@ static void serve(struct httpd_conn *c, const struct httpd_request *q)
     return;
   }
   why[0] = '\0';
-  bad = r == R_LIVE ? status_check_live(&v.status, why, sizeof(why)) : status_check_ready(&v.status, why, sizeof(why));
+  bad = r == R_LIVE ? check_live(&v.status, why, sizeof(why)) : check_ready(&v.status, why, sizeof(why));
   health_body(body, sizeof(body), !bad, why);
   reply_small(c, head_only, bad ? 503 : 200, "application/json", body, NULL);
 }

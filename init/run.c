@@ -13,6 +13,7 @@
 #include "pinit/sigfd.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
+#include "pinit/check.h"
 #include "pinit/status.h"
 #include "pinit/supervise.h"
 #include "pinit/wait.h"
@@ -351,9 +352,9 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
   fill_view(r, &v, deps, sizeof(deps));
   switch(verb) {
   case CTL_LIVE:
-    return status_check_live(&v, text, cap);
+    return check_live(&v, text, cap);
   case CTL_READY:
-    return status_check_ready(&v, text, cap);
+    return check_ready(&v, text, cap);
   case CTL_STATUS:
     status_line(&v, text, cap);
     return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;

@@ -36,8 +36,7 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     *len = *len + (size_t)n >= cap ? cap - 1 : *len + (size_t)n;
 }
 
-/* The child exists but a signal stopped it (state T): it serves nothing. */
-static int child_stopped(const struct status_view *v)
+int status_child_stopped(const struct status_view *v)
 {
   return sv_running(v->sv) && v->child_state == 'T';
 }
@@ -45,7 +44,7 @@ static int child_stopped(const struct status_view *v)
 /* The liveness of the view: the machine's, and not stopped. */
 static int view_live(const struct status_view *v)
 {
-  return sv_live(v->sv) && !child_stopped(v);
+  return sv_live(v->sv) && !status_child_stopped(v);
 }
 
 size_t status_line(const struct status_view *v, char *buf, size_t cap)
@@ -59,7 +58,7 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
   if(sv->pid > 0)
     append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
   if(sv_running(sv)) {
-    if(child_stopped(v))
+    if(status_child_stopped(v))
       append(buf, cap, &len, ", stopped by a signal");
     else if(sv->healthy && view_live(v))
       append(buf, cap, &len, ", healthy %s", status_age(clock_mono_diff(v->now, sv->healthy_since), a, sizeof(a)));
@@ -107,7 +106,7 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
          (long long)(sv->pid > 0 ? clock_mono_diff(v->now, sv->spawned_at) / 1000 : 0));
-  append(buf, cap, &len, ",\"stopped\":%s", child_stopped(v) ? "true" : "false");
+  append(buf, cap, &len, ",\"stopped\":%s", status_child_stopped(v) ? "true" : "false");
   append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", view_live(v) ? "true" : "false",
          view_live(v) && sv_is_ready(sv) && sv->ready ? "true" : "false",
          (long long)(view_live(v) && sv->healthy ? clock_mono_diff(v->now, sv->healthy_since) / 1000 : 0));
@@ -132,38 +131,4 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   append_json_str(buf, cap, &len, v->message ? v->message : "");
   append(buf, cap, &len, "}");
   return len;
-}
-
-int status_check_live(const struct status_view *v, char *why, size_t cap)
-{
-  const struct sv *sv = v->sv;
-  char a[32];
-  if(child_stopped(v)) {
-    snprintf(why, cap, "unhealthy: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
-    return 1;
-  }
-  if(sv_live(sv)) {
-    snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
-    return 0;
-  }
-  if(sv_running(sv) && sv->state != SV_STOPPING)
-    snprintf(why, cap, "unhealthy: %s liveness failed %d times", sv->name, sv->live_fail);
-  else if(sv->state == SV_WAITING)
-    snprintf(why, cap, "unhealthy: %s not started, deps %s", sv->name, v->deps ? v->deps : "pending");
-  else
-    snprintf(why, cap, "unhealthy: %s is %s", sv->name, sv_state_label(sv->state));
-  return 1;
-}
-
-int status_check_ready(const struct status_view *v, char *why, size_t cap)
-{
-  const struct sv *sv = v->sv;
-  if(status_check_live(v, why, cap))
-    return 1;
-  if(sv_is_ready(sv) && sv->ready) {
-    snprintf(why, cap, "ready: %s pid %d", sv->name, (int)sv->pid);
-    return 0;
-  }
-  snprintf(why, cap, "not ready: %s is %s", sv->name, sv->state == SV_STARTING ? "starting" : "failing readiness");
-  return 1;
 }

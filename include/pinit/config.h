@@ -28,6 +28,10 @@
 enum restart_policy { POLICY_NEVER = 0, POLICY_ON_FAILURE, POLICY_ALWAYS };
 enum give_up { GIVE_UP_EXIT = 0, GIVE_UP_STAY };
 
+/* The 2-minute guarantee: any failure of the child leads to a new child within this time
+ * (checked against the settings at load; `pinit check` stays healthy within it). */
+#define CONFIG_RESTART_BUDGET_MS (120 * 1000)
+
 #define CONFIG_TARGET_MAX 512
 #define CONFIG_TARGETS_MAX 2048
 #define CONFIG_PATH_MAX 256

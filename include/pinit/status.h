@@ -1,4 +1,4 @@
-/* status.h - the words and JSON of `pinit status`, `pinit check` and the metrics, all
+/* status.h - the words and JSON of `pinit status`, `pinit check` (check.h) and the metrics, all
  * formatted from one view of the supervisor's state so they never disagree.  Pure. */
 #ifndef PINIT_STATUS_H
 #define PINIT_STATUS_H
@@ -26,7 +26,10 @@ struct status_view {
 size_t status_line(const struct status_view *v, char *buf, size_t cap);
 
 /* A running child stopped by a signal (SIGSTOP, SIGTSTP ...) is neither healthy nor ready:
- * the line says "stopped", JSON has "stopped":true, both checks fail. */
+ * the line says "stopped", JSON has "stopped":true, and `pinit check` fails unless a
+ * liveness probe will make pinit restart it (check.h).
+ * status_child_stopped: 1 if the child exists and its /proc state is 'T', else 0. */
+int status_child_stopped(const struct status_view *v);
 
 /* One JSON object on one line: name, state, want, pid, uptime_seconds, stopped, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
@@ -38,9 +41,5 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */
 const char *status_age(int64_t ms, char *buf, size_t cap);
-
-/* The check verdicts, with a one-line reason.  Return 0 healthy/ready, 1 not. */
-int status_check_live(const struct status_view *v, char *why, size_t cap);
-int status_check_ready(const struct status_view *v, char *why, size_t cap);
 
 #endif

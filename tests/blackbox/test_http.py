@@ -102,33 +102,35 @@ def test_health_routes_follow_the_child_and_its_liveness(tmp_path):
         assert int(rep.headers["content-length"]) == len(rep.body)
     assert client(r, "check").returncode == 0
 
-    # liveness fails twice: 503 with the reason, then a restart, then healthy again
+    # liveness fails twice: pinit restarts the child itself, so /health/live stays 200 (an
+    # orchestrator must not kill the container on top of it) while /health/ready says why not
     first = r.child(exe="sleep")
     alive.unlink()
-    wait_for(lambda: status_of(r.port, "/health/live") == 503, 5, interval=0.05, what="/health/live 503")
-    rep = get(r.port, "/health/live")
-    body = rep.json()
+    wait_for(lambda: status_of(r.port, "/health/ready") == 503, 5, interval=0.05, what="/health/ready 503")
+    body = get(r.port, "/health/ready").json()
     assert body["status"] == "DOWN" and "sleep" in body["reason"], body
-    assert status_of(r.port, "/health") == 503 and status_of(r.port, "/health/ready") == 503
+    assert status_of(r.port, "/health/live") == 200 and status_of(r.port, "/health") == 503
+    wait_for(lambda: r.child(exe="sleep") != first, 10, interval=0.1, what="a new child")
     alive.touch()
-    wait_for(lambda: status_of(r.port, "/health/live") == 200, 10, interval=0.1, what="recovery")
-    assert r.child(exe="sleep") != first
+    wait_for(lambda: status_of(r.port, "/health/ready") == 200, 10, interval=0.1, what="recovery")
     metrics = get(r.port, "/metrics").body.decode()
     assert 'pinit_service_restarts_total{reason="health"} 1' in metrics, metrics
     fails = int(re.search(r'pinit_health_checks_total\{result="failure"\} (\d+)', metrics).group(1))
     assert fails >= 2
 
-    # the child killed: down during the back-off, up again after it
+    # the child killed: not ready during the back-off (still live: pinit restarts it), up after it
     os.kill(r.child(exe="sleep"), signal.SIGKILL)
-    wait_for(lambda: status_of(r.port, "/health/live") == 503, 3, interval=0.05, what="503 in back-off")
-    rep = get(r.port, "/health/live")
-    assert "backoff" in rep.json()["reason"], rep.body
+    wait_for(lambda: status_of(r.port, "/health/ready") == 503, 3, interval=0.05, what="503 in back-off")
+    rep = get(r.port, "/health/ready")
+    assert rep.json()["reason"].startswith("not ready (restarting): sleep restart in"), rep.body
+    assert status_of(r.port, "/health/live") == 200
     m = get(r.port, "/metrics").body.decode()
     assert 'pinit_service_state{state="backoff"} 1' in m and "pinit_service_up 0" in m
     assert "pinit_service_backoff_seconds 2.000" in m or "pinit_service_backoff_seconds 1." in m, m
     assert "pinit_service_last_exit_code 137" in m
-    assert client(r, "check").returncode == 1  # the socket and the endpoint agree
-    wait_for(lambda: status_of(r.port, "/health/live") == 200, 10, interval=0.1, what="up after back-off")
+    assert client(r, "check", "--ready").returncode == 1  # the socket and the endpoint agree
+    assert client(r, "check").returncode == 0
+    wait_for(lambda: status_of(r.port, "/health/ready") == 200, 10, interval=0.1, what="up after back-off")
     assert 'pinit_service_restarts_total{reason="signal"} 1' in get(r.port, "/metrics").body.decode()
 
 

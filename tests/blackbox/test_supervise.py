@@ -107,8 +107,10 @@ def test_hung_http_child_is_restarted_by_liveness_and_check_follows(tmp_path):
     hung = r.child(exe="python3")
     os.kill(hung, signal.SIGSTOP)
     t0 = time.monotonic()
-    wait_for(lambda: client(r, "check").returncode == 1, 10 * SLOW, interval=0.05, what="check to fail")
-    wait_for(lambda: client(r, "check").returncode == 0, 15 * SLOW, interval=0.1, what="check to recover")
+    # pinit restarts the hung child itself: check stays healthy (saying so), --ready does not
+    wait_for(lambda: client(r, "check", "--ready").returncode == 1, 10 * SLOW, interval=0.05, what="not ready")
+    assert client(r, "check").returncode == 0
+    wait_for(lambda: client(r, "check", "--ready").returncode == 0, 15 * SLOW, interval=0.1, what="ready again")
     recovered = time.monotonic() - t0
     assert recovered < 10 * SLOW
     assert not os.path.exists(f"/proc/{hung}") or open(f"/proc/{hung}/stat").read().split()[2] == "Z"
