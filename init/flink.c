@@ -2,6 +2,7 @@
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
 #include "pinit/config.h"
+#include "pinit/flink_job.h"
 #include "pinit/log.h"
 #include "pinit/render.h"
 #include "pinit/run.h"
@@ -245,7 +246,8 @@ int cmd_flink(int argc, char **argv, char **envp)
   const struct role *role;
   const char *props, *rpc, *home, *ha, *quorum;
   char ha_buf[64];
-  int ngroups = 0, nargs;
+  int ngroups = 0, nargs, ndefaults = 0;
+  static struct flink_job_settings jset;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
@@ -271,9 +273,14 @@ int cmd_flink(int argc, char **argv, char **envp)
       quorum = q;
   }
 
-  if(role && flink_role_defaults(role->name, props, rpc, quorum, defaults, 16, dbuf, sizeof(dbuf)) < 0) {
+  if(role && (ndefaults = flink_role_defaults(role->name, props, rpc, quorum, defaults, 16, dbuf, sizeof(dbuf))) < 0) {
     log_error("flink", "%s: role defaults too long", role->name);
     return 78;
+  }
+  if(role) { /* the job side: savepoint on stop, resume, readiness (flink_job.h) */
+    static char jbuf[512];
+    flink_job_settings_read(envp, role->name, rpc, ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE"), &jset);
+    flink_job_role_defaults(&jset, defaults + ndefaults, (size_t)(16 - ndefaults), jbuf, sizeof(jbuf));
   }
   if(config_load_secret_files(&err) || config_load(&cfg, role ? defaults : NULL, envp, &err)) {
     log_error("config", "%s", err.msg);
@@ -323,6 +330,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
+  spec.hooks = role ? flink_job_setup(&jset, &cfg, cargv, nargs, sizeof(cargv) / sizeof(cargv[0])) : NULL;
   if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
     return 1;
   return run_with_config(&spec, &cfg);

@@ -6,6 +6,7 @@
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
+#include "pinit/metrics.h"
 #include "pinit/sig.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
@@ -77,6 +78,10 @@ struct run {
   char message[128];
 
   struct ctl_server ctl;
+
+  /* the role's hooks (run.h): a stop held for them, what they add to status and metrics */
+  int stop_held, stop_sig;
+  char job_text[512], job_json[640], job_metrics[METRICS_EXTRA_MAX];
 };
 
 static int64_t now_ms(struct run *r)
@@ -181,6 +186,8 @@ static void do_spawn(struct run *r)
   gid_t own[1] = { r->spec->gid };
   pid_t pid;
 
+  if(r->spec->hooks && r->spec->hooks->before_spawn)
+    r->spec->hooks->before_spawn(r->spec->hooks->arg);
   req.groups = r->spec->ngroups ? r->spec->groups : own;
   req.ngroups = r->spec->ngroups ? r->spec->ngroups : 1;
   pid = spawn_child(&req);
@@ -227,7 +234,13 @@ static void health_done(struct probe *p, int ok, const char *reason, void *arg)
 {
   struct health *h = arg;
   struct run *r = h->r;
+  const struct run_hooks *hk = r->spec->hooks;
+  char why[128];
   ev_now_update(r->loop);
+  if(ok && h->event == SV_EV_READINESS && hk && hk->judge_ready) {
+    ok = hk->judge_ready(hk->arg, hk->ready_buf, p->kept, why, sizeof(why));
+    reason = why;
+  }
   if(!ok)
     log_warn(h->what, "%s: %s (%d in a row)", p->target.name, reason,
              (h->event == SV_EV_LIVENESS ? r->sv.live_fail : r->sv.ready_fail) + 1);
@@ -259,6 +272,8 @@ static void health_init(struct run *r, struct health *h, const struct probe_conf
   h->configured = conf->target[0] && probe_parse(conf->target, &t, &err) == 0;
   if(h->configured)
     probe_init(&h->probe, &t);
+  if(h->configured && ev == SV_EV_READINESS && r->spec->hooks && r->spec->hooks->judge_ready)
+    probe_keep_body(&h->probe, r->spec->hooks->ready_buf, r->spec->hooks->ready_cap);
   ev_init(&h->tick, health_tick);
   h->tick.data = h;
 }
@@ -375,6 +390,34 @@ static void setup_notify(struct run *r)
   ev_io_start(r->loop, &r->notify_w);
 }
 
+/* ---- stop, possibly held by the role's hooks (a savepoint first) ---------------------- */
+
+static void stop_go(void *arg)
+{
+  struct run *r = arg;
+  r->stop_held = 0;
+  ev_now_update(r->loop);
+  step(r, SV_EV_STOP, r->stop_sig, 0, 0);
+}
+
+static void request_stop(struct run *r, int sig)
+{
+  const struct run_hooks *h = r->spec->hooks;
+  if(r->stop_held) {
+    h->release_stop(h->arg, "stop asked again");
+    stop_go(r);
+    return;
+  }
+  r->stop_sig = sig;
+  if(h && h->hold_stop && sv_running(&r->sv) && r->sv.state != SV_STOPPING && r->sv.want == SV_WANT_UP &&
+     h->hold_stop(h->arg, r->loop, stop_go, r)) {
+    r->stop_held = 1;
+    health_stop(r, &r->live); /* no liveness restart in the middle of it */
+    return;
+  }
+  step(r, SV_EV_STOP, sig, 0, 0);
+}
+
 /* ---- the control socket ------------------------------------------------------------- */
 
 static void fill_view(struct run *r, struct status_view *v, char *deps, size_t cap)
@@ -384,6 +427,14 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->now = now_ms(r);
   v->reaped = r->reaped;
   v->message = r->message;
+  if(r->spec->hooks && r->spec->hooks->describe) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts); /* ages for a person */
+    r->spec->hooks->describe(r->spec->hooks->arg, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, r->job_text,
+                             sizeof(r->job_text), r->job_json, sizeof(r->job_json));
+    v->job = r->job_text;
+    v->job_json = r->job_json;
+  }
   if(!r->nwait)
     snprintf(deps, cap, "none");
   else if(r->waiting) {
@@ -425,7 +476,7 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     if(verb == CTL_STOP) {
       snprintf(text, cap, "stopping %s", r->sv.name);
       if(!r->draining)
-        step(r, SV_EV_STOP, 0, 0, 0);
+        request_stop(r, 0);
     }
     else {
       snprintf(text, cap, r->sv.want == SV_WANT_DOWN ? "not restarting %s: it is being stopped" : "restarting %s",
@@ -448,6 +499,10 @@ static void http_fill(void *arg, struct httpd_view *v)
   v->metrics.waiter = r->waiter.items ? &r->waiter : NULL;
   v->metrics.zombies_reaped = r->reaped;
   v->metrics.wall_minus_mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - v->status.now;
+  if(r->spec->hooks && r->spec->hooks->metrics) {
+    r->spec->hooks->metrics(r->spec->hooks->arg, r->job_metrics, sizeof(r->job_metrics));
+    v->metrics.extra = r->job_metrics;
+  }
 }
 
 static void apply(struct run *r, struct sv_actions a)
@@ -487,6 +542,10 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
   struct run *r = w->data;
   if(w->rpid == r->sv.pid && r->sv.pid > 0) {
     ev_now_update(loop);
+    if(r->stop_held) { /* it went away during the savepoint: the stop goes on, no restart */
+      r->spec->hooks->release_stop(r->spec->hooks->arg, "the child exited");
+      stop_go(r);
+    }
     step(r, SV_EV_EXITED, 0, w->rpid, w->rstatus);
     return;
   }
@@ -506,7 +565,7 @@ static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
   if(sig_is_stop(w->signum)) {
     if(!r->draining) {
       log_info("signal", "%s: stopping", sig_name(w->signum, name, sizeof(name)));
-      step(r, SV_EV_STOP, w->signum, 0, 0);
+      request_stop(r, w->signum);
     }
     return;
   }

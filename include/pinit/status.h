@@ -14,6 +14,8 @@ struct status_view {
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
   const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
+  const char *job;      /* the role's job side, human (run.h describe), NULL if none */
+  const char *job_json; /* the same as one JSON object of at most 400 bytes, NULL if none */
 };
 
 /* One human line, e.g.
@@ -23,7 +25,8 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap);
 
 /* One JSON object on one line: name, state, want, pid, uptime_seconds, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
- * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message.
+ * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
+ * and "flink" (v->job_json, inserted as is) when the role has a job side.
  * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
  * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
  * the whole object (about 1660 bytes at most). */

@@ -180,7 +180,7 @@ static void check_verdicts(const struct status_view *v, int live, const char *li
 int main(void)
 {
   struct sv sv;
-  struct status_view v = { &sv, NOW, NULL, 0, "" };
+  struct status_view v = { &sv, NOW, NULL, 0, "", NULL, NULL };
   char buf[64];
 
   /* ---- status_age boundaries ---- */
