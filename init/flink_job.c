@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define ADDRS_MAX 16
+#define RESUME_AT 3       /* argv index: bash SCRIPT start-foreground | ARGS */
 #define SHOWN_PATH 56    /* bytes of a path or outcome in status and JSON (status.h: JSON <= 400) */
 
 struct job {
@@ -27,6 +28,7 @@ struct job {
   char **argv;
   int base_argc;
   size_t argv_cap;
+  char *base[256];                       /* argv as the role built it */
   int savepoint_on_stop, resume;
 
   /* readiness */
@@ -151,7 +153,10 @@ static void before_spawn(void *arg)
   static struct flink_resume_pick pick;
   char why[256], at[32];
 
-  j->argv[j->base_argc] = NULL;
+  /* bash SCRIPT start-foreground [--fromSavepoint PATH] ARGS...: before the role's
+   * arguments, since the entry point takes everything after the job's first argument as
+   * the job's own */
+  memcpy(j->argv, j->base, sizeof(char *) * ((size_t)j->base_argc + 1));
   if(!j->resume)
     return;
   if(!flink_resume_find(j->set.savepoint_dir, j->set.checkpoint_dir, &pick, why, sizeof(why))) {
@@ -162,9 +167,9 @@ static void before_spawn(void *arg)
   }
   snprintf(j->resumed_from, sizeof(j->resumed_from), "%s", pick.path);
   j->resume_kind = pick.savepoint ? "savepoint" : "checkpoint";
-  j->argv[j->base_argc] = "--fromSavepoint";
-  j->argv[j->base_argc + 1] = j->resumed_from;
-  j->argv[j->base_argc + 2] = NULL;
+  memmove(j->argv + RESUME_AT + 2, j->argv + RESUME_AT, sizeof(char *) * ((size_t)j->base_argc - RESUME_AT + 1));
+  j->argv[RESUME_AT] = "--fromSavepoint";
+  j->argv[RESUME_AT + 1] = j->resumed_from;
   if(pick.savepoint && pick.mtime_ns / 1000000 > j->last_savepoint_wall_ms) {
     snprintf(j->last_savepoint, sizeof(j->last_savepoint), "%s", pick.path);
     j->last_savepoint_wall_ms = pick.mtime_ns / 1000000;
@@ -400,13 +405,15 @@ const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, co
                       : set->ha                      ? "HA is on: Flink's own recovery decides"
                       : set->explicit_savepoint      ? "execution.savepoint.path is given"
                       : flink_resume_explicit(argv)  ? "--fromSavepoint is given"
-                      : (size_t)base_argc + 3 > argv_cap ? "too many arguments"
+                      : (size_t)base_argc + 3 > argv_cap || base_argc < RESUME_AT ||
+                          (size_t)base_argc + 1 > sizeof(j->base) / sizeof(j->base[0]) ? "too many arguments"
                                                      : NULL;
     if(off) {
       log_info("resume", "no automatic resume: %s", off);
       j->resume_kind = NULL;
     }
     else {
+      memcpy(j->base, argv, sizeof(char *) * ((size_t)base_argc + 1));
       j->resume = 1;
       j->hooks.before_spawn = before_spawn;
     }

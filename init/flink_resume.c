@@ -28,7 +28,7 @@ int flink_resume_explicit(char *const *argv)
     const char *a = argv[i];
     if(!strcmp(a, "--fromSavepoint") || !strcmp(a, "-s"))
       return argv[i + 1] != NULL;
-    if(!strncmp(a, "--fromSavepoint=", 16))
+    if(!strncmp(a, "--fromSavepoint=", 16) || !strncmp(a, "-Dexecution.savepoint.path=", 27))
       return 1;
   }
   return 0;

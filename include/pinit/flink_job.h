@@ -53,8 +53,10 @@ void flink_job_settings_read(char **envp, const char *role, const char *jobmanag
 int flink_job_role_defaults(const struct flink_job_settings *set, const char **out, size_t cap, char *buf,
                             size_t bufcap);
 
-/* Set up the hooks for spec: argv is the role's command (static storage with room for
- * at least base_argc + 3 entries), base_argc its length.  Logs what is on and off.
+/* Set up the hooks for spec: argv is the role's command "bash SCRIPT start-foreground
+ * ARGS..." (static storage of argv_cap entries, needs base_argc + 3), base_argc its length.
+ * A resume inserts "--fromSavepoint PATH" after start-foreground, before ARGS (the entry
+ * point hands everything after the job's first argument to the job).  Logs what is on and off.
  * Returns the hooks (static storage), or NULL when the role has no job side. */
 const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, const struct config *cfg, char **argv,
                                         int base_argc, size_t argv_cap);

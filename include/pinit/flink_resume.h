@@ -51,7 +51,7 @@ int flink_resume_find(const char *savepoint_dir, const char *checkpoint_dir, str
 const char *flink_resume_local(const char *uri);
 
 /* Pure: 1 if the role's arguments already name a savepoint (--fromSavepoint PATH,
- * --fromSavepoint=PATH, -s PATH), else 0. */
+ * --fromSavepoint=PATH, -s PATH, -Dexecution.savepoint.path=PATH), else 0. */
 int flink_resume_explicit(char *const *argv);
 
 #endif

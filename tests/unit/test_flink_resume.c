@@ -121,6 +121,7 @@ static void misc(void)
   char *const a3[] = { "bash", "x", "-s", "/x", NULL };
   char *const a4[] = { "bash", "x", "--job-classname", "C", NULL };
   char *const a5[] = { "bash", "x", "--fromSavepoint", NULL };
+  char *const a6[] = { "bash", "x", "-Dexecution.savepoint.path=/x", NULL };
 
   CHECK_STR(flink_resume_local("file:///opt/flink/savepoints"), "/opt/flink/savepoints");
   CHECK_STR(flink_resume_local("file:/opt/x"), "/opt/x");
@@ -134,6 +135,7 @@ static void misc(void)
   CHECK_INT(flink_resume_explicit(a3), 1);
   CHECK_INT(flink_resume_explicit(a4), 0);
   CHECK_INT(flink_resume_explicit(a5), 0);
+  CHECK_INT(flink_resume_explicit(a6), 1);
   CHECK_INT(flink_resume_find("s3://b/sp", "", &pick, why, sizeof(why)), 0);
   CHECK(strstr(why, "s3://b/sp: not a local directory") != NULL);
   CHECK_INT(flink_resume_find(NULL, NULL, &pick, NULL, 0), 0);

@@ -1,0 +1,155 @@
+/* Table tests for flink_job.c: settings from the environment, the TaskManager's readiness
+ * default, display paths, and the hooks on a temporary state directory (resume argv,
+ * readiness verdicts, status and metrics text). */
+#include "pinit/flink_job.h"
+#include "unit.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void settings(void)
+{
+  static struct flink_job_settings s;
+  char *env1[] = { "SAVEPOINT_DIR=file:///sp", "CHECKPOINT_DIR=file:///ck", NULL };
+  char *env2[] = { "SAVEPOINT_DIR=file:///sp",
+                   "FLINK_PROPERTIES=rest.port: 9081\nexecution.checkpointing.savepoint-dir: file:///p-sp\n"
+                   "state.checkpoints.dir: file:///p-ck\nexecution.savepoint.path: /x\ntaskmanager.rpc.port: 7000\n",
+                   NULL };
+  char *env3[] = { "FLINK_PROPERTIES=rest.port: junk\n", NULL };
+  const char *out[4];
+  char buf[256];
+
+  flink_job_settings_read(env1, "standalone-job", "jm", 0, &s);
+  CHECK_INT(s.role, FLINK_JOB_APPLICATION);
+  CHECK_INT(s.rest_port, 8081);
+  CHECK_STR(s.savepoint_dir, "file:///sp");
+  CHECK_STR(s.checkpoint_dir, "file:///ck");
+  CHECK_INT(s.explicit_savepoint, 0);
+  flink_job_settings_read(env2, "jobmanager", "jm", 1, &s);
+  CHECK_INT(s.role, FLINK_JOB_SESSION);
+  CHECK_INT(s.ha, 1);
+  CHECK_INT(s.rest_port, 9081);
+  CHECK_INT(s.rpc_port, 7000);
+  CHECK_STR(s.savepoint_dir, "file:///p-sp");
+  CHECK_STR(s.checkpoint_dir, "file:///p-ck");
+  CHECK_INT(s.explicit_savepoint, 1);
+  flink_job_settings_read(env3, "history-server", NULL, 0, &s);
+  CHECK_INT(s.role, FLINK_JOB_NONE);
+  CHECK_INT(s.rest_port, 8081);
+  CHECK_STR(s.savepoint_dir, "");
+
+  flink_job_settings_read(env1, "taskmanager", "jobmanager", 0, &s);
+  CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 1);
+  CHECK_STR(out[0], "readiness.url=http://jobmanager:8081/taskmanagers");
+  CHECK(out[1] == NULL);
+  flink_job_settings_read(env1, "taskmanager", "jobmanager", 1, &s); /* HA: no fixed JobManager */
+  CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 0);
+  flink_job_settings_read(env1, "jobmanager", "jobmanager", 0, &s);
+  CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 0);
+}
+
+static void display(void)
+{
+  static const struct { const char *in; size_t cap; const char *out; } cases[] = {
+    { "file:/x/savepoint-a-b", 64, "file:/x/savepoint-a-b" },
+    { "a\"b\\c\nd\xc3\xa9", 64, "a?b?c?d??" },
+  };
+  char out[64];
+  for(size_t i = 0; i < 2; i++) {
+    flink_job_display_path(cases[i].in, out, cases[i].cap);
+    CHECK_STR(out, cases[i].out);
+  }
+  flink_job_display_path("/very/long/path/savepoint-123456", out, 16);
+  CHECK_STR(out, "...point-123456"); /* "..." and the last 12 bytes */
+  CHECK_INT(strlen(out), 15);
+}
+
+#define J0 "{\"taskmanagers\":1,\"jobs-running\":0}"
+#define J1 "{\"taskmanagers\":1,\"jobs-running\":1}"
+
+static void hooks(void)
+{
+  static struct flink_job_settings s;
+  static struct config cfg;
+  static char *argv[16] = { "bash", "/opt/flink/bin/standalone-job.sh", "start-foreground", "--job-classname", "C",
+                            "out.txt", NULL };
+  char root[] = "/tmp/pinit-job-XXXXXX", sp[128], ck[128], cmd[512], text[512], json[640], met[2048], why[96];
+  char *env[3];
+  const struct run_hooks *h;
+
+  CHECK(mkdtemp(root) != NULL);
+  snprintf(sp, sizeof(sp), "SAVEPOINT_DIR=file://%s/sp", root);
+  snprintf(ck, sizeof(ck), "CHECKPOINT_DIR=%s/ck", root);
+  env[0] = sp;
+  env[1] = ck;
+  env[2] = NULL;
+  snprintf(cmd, sizeof(cmd), "mkdir -p %s/sp %s/ck/j1/chk-7 && echo x > %s/ck/j1/chk-7/_metadata", root, root, root);
+  CHECK_INT(system(cmd), 0);
+
+  cfg.flink_savepoint_on_stop = 1;
+  cfg.flink_savepoint_timeout_ms = 30000;
+  cfg.flink_resume = 1;
+  cfg.flink_ready_taskmanagers = 1;
+  flink_job_settings_read(env, "standalone-job", "jm", 0, &s);
+  h = flink_job_setup(&s, &cfg, argv, 6, 16);
+  CHECK(h != NULL && h->before_spawn && h->hold_stop && h->judge_ready && h->describe && h->metrics);
+
+  /* before a spawn: --fromSavepoint CHECKPOINT after start-foreground, the job's args after */
+  h->before_spawn(h->arg);
+  snprintf(cmd, sizeof(cmd), "%s/ck/j1/chk-7", root);
+  CHECK_STR(argv[3], "--fromSavepoint");
+  CHECK_STR(argv[4], cmd);
+  CHECK_STR(argv[5], "--job-classname");
+  CHECK_STR(argv[7], "out.txt");
+  CHECK(argv[8] == NULL);
+  /* a second spawn starts from the role's argv again */
+  h->before_spawn(h->arg);
+  CHECK_STR(argv[3], "--fromSavepoint");
+  CHECK_STR(argv[5], "--job-classname");
+  CHECK(argv[8] == NULL);
+
+  /* readiness: TaskManagers and a RUNNING job (application mode) */
+  CHECK_INT(h->judge_ready(h->arg, J0, strlen(J0), why, sizeof(why)), 0);
+  CHECK_STR(why, "no job running (1 TaskManager)");
+  CHECK_INT(h->judge_ready(h->arg, J1, strlen(J1), why, sizeof(why)), 1);
+
+  h->describe(h->arg, 0, text, sizeof(text), json, sizeof(json));
+  CHECK(strstr(text, "jobs running 1, taskmanagers 1") != NULL);
+  CHECK(strstr(text, "resume: checkpoint ") != NULL);
+  CHECK(strstr(json, "\"jobs_running\":1,\"taskmanagers\":1,\"last_savepoint\":null") != NULL);
+  CHECK(strstr(json, "\"resume\":\"checkpoint\"") != NULL);
+  CHECK(strlen(json) < 400);
+  h->metrics(h->arg, met, sizeof(met));
+  CHECK(strstr(met, "\npinit_flink_jobs_running 1\n") != NULL);
+  CHECK(strstr(met, "pinit_flink_resume{from=\"checkpoint\"} 1\n") != NULL);
+  CHECK(strstr(met, "pinit_flink_resume{from=\"savepoint\"} 0\n") != NULL);
+
+  /* no state at all: started without, argv unchanged */
+  snprintf(cmd, sizeof(cmd), "rm -rf %s/ck/j1", root);
+  CHECK_INT(system(cmd), 0);
+  h->before_spawn(h->arg);
+  CHECK_STR(argv[3], "--job-classname");
+  CHECK(argv[6] == NULL);
+
+  /* switched off: no hook */
+  cfg.flink_resume = 0;
+  cfg.flink_savepoint_on_stop = 0;
+  h = flink_job_setup(&s, &cfg, argv, 6, 16);
+  CHECK(h != NULL && !h->before_spawn && !h->hold_stop);
+  /* HA on: no resume */
+  cfg.flink_resume = 1;
+  s.ha = 1;
+  h = flink_job_setup(&s, &cfg, argv, 6, 16);
+  CHECK(h != NULL && !h->before_spawn);
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
+  CHECK_INT(system(cmd), 0);
+}
+
+int main(void)
+{
+  settings();
+  display();
+  hooks();
+  return unit_done("flink_job");
+}
