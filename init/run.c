@@ -427,6 +427,7 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->now = now_ms(r);
   v->reaped = r->reaped;
   v->message = r->message;
+  v->job = v->job_json = NULL;
   if(r->spec->hooks && r->spec->hooks->describe) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts); /* ages for a person */
