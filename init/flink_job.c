@@ -302,13 +302,16 @@ static void read_addrs(struct job *j)
 static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, char *json, size_t jcap)
 {
   struct job *j = arg;
-  char sp[SHOWN_PATH], res[SHOWN_PATH], age[32] = "", stop[SHOWN_PATH];
+  char sp[SHOWN_PATH], res[SHOWN_PATH], age[32] = "", stop[SHOWN_PATH], lsp[160], lres[160], lstop[160];
   size_t t = 0;
   int64_t age_ms = j->last_savepoint_wall_ms ? now_wall_ms - j->last_savepoint_wall_ms : -1;
 
   flink_job_display_path(j->last_savepoint, sp, sizeof(sp));
   flink_job_display_path(j->resumed_from, res, sizeof(res));
   flink_job_display_path(j->stop_outcome, stop, sizeof(stop));
+  flink_job_display_path(j->last_savepoint, lsp, sizeof(lsp)); /* the human line has more room */
+  flink_job_display_path(j->resumed_from, lres, sizeof(lres));
+  flink_job_display_path(j->stop_outcome, lstop, sizeof(lstop));
   if(age_ms >= 0)
     duration_format(age_ms / 1000 * 1000, age, sizeof(age));
 
@@ -318,12 +321,12 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
     T("jobs running %d, taskmanagers %d", j->ov.jobs_running, j->ov.taskmanagers);
   else
     T("jobs unknown");
-  if(sp[0])
-    T(", last savepoint %s (%s ago)", sp, age);
+  if(lsp[0])
+    T(", last savepoint %s (%s ago)", lsp, age);
   if(j->resume_kind)
-    T(", resume: %s%s%s", j->resume_kind, res[0] ? " " : "", res);
-  if(stop[0])
-    T(", stop: %s", stop);
+    T(", resume: %s%s%s", j->resume_kind, lres[0] ? " " : "", lres);
+  if(lstop[0])
+    T(", stop: %s", lstop);
   if(j->ready_why[0])
     T(", readiness: %s", j->ready_why);
 #undef T
