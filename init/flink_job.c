@@ -153,12 +153,15 @@ static void before_spawn(void *arg)
   static struct flink_resume_pick pick;
   char why[256], at[32];
 
+  /* a new JVM: nothing known of it yet */
+  j->ov.taskmanagers = j->ov.jobs_running = -1;
+  j->ready_why[0] = '\0';
+  if(!j->resume)
+    return;
   /* bash SCRIPT start-foreground [--fromSavepoint PATH] ARGS...: before the role's
    * arguments, since the entry point takes everything after the job's first argument as
    * the job's own */
   memcpy(j->argv, j->base, sizeof(char *) * ((size_t)j->base_argc + 1));
-  if(!j->resume)
-    return;
   if(!flink_resume_find(j->set.savepoint_dir, j->set.checkpoint_dir, &pick, why, sizeof(why))) {
     log_info("resume", "starting the job without state: %s", why);
     j->resume_kind = "none";
@@ -383,6 +386,7 @@ const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, co
   j->argv_cap = argv_cap;
   j->ov.taskmanagers = j->ov.jobs_running = -1;
   j->hooks.arg = j;
+  j->hooks.before_spawn = before_spawn;
   j->hooks.describe = describe;
   j->hooks.metrics = metrics;
   if(cfg->flink_ready_taskmanagers > 0 && (jm || (set->role == FLINK_JOB_TASKMANAGER && !set->ha))) {
@@ -418,7 +422,6 @@ const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, co
     else {
       memcpy(j->base, argv, sizeof(char *) * ((size_t)base_argc + 1));
       j->resume = 1;
-      j->hooks.before_spawn = before_spawn;
     }
   }
   return &j->hooks;

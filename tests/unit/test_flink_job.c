@@ -136,12 +136,17 @@ static void hooks(void)
   cfg.flink_resume = 0;
   cfg.flink_savepoint_on_stop = 0;
   h = flink_job_setup(&s, &cfg, argv, 6, 16);
-  CHECK(h != NULL && !h->before_spawn && !h->hold_stop);
+  CHECK(h != NULL && !h->hold_stop);
+  h->before_spawn(h->arg); /* no resume: the role's argv as it is */
+  CHECK_STR(argv[3], "--job-classname");
   /* HA on: no resume */
   cfg.flink_resume = 1;
   s.ha = 1;
   h = flink_job_setup(&s, &cfg, argv, 6, 16);
-  CHECK(h != NULL && !h->before_spawn);
+  h->before_spawn(h->arg);
+  CHECK_STR(argv[3], "--job-classname");
+  h->describe(h->arg, 0, text, sizeof(text), json, sizeof(json));
+  CHECK(strstr(text, "jobs unknown") != NULL); /* a new JVM: the last one's figures are gone */
   snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
   CHECK_INT(system(cmd), 0);
 }
