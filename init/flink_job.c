@@ -320,10 +320,12 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
 
   text[0] = '\0';
 #define T(...) (t += (size_t)snprintf(text + t, t < tcap ? tcap - t : 0, __VA_ARGS__), t = t < tcap ? t : tcap)
-  if(j->ov.jobs_running >= 0)
-    T("jobs running %d, taskmanagers %d", j->ov.jobs_running, j->ov.taskmanagers);
-  else
-    T("jobs unknown");
+  if(j->set.role != FLINK_JOB_TASKMANAGER) {
+    if(j->ov.jobs_running >= 0)
+      T("jobs running %d, taskmanagers %d", j->ov.jobs_running, j->ov.taskmanagers);
+    else
+      T("jobs unknown");
+  }
   if(lsp[0])
     T(", last savepoint %s (%s ago)", lsp, age);
   if(j->resume_kind)
@@ -331,7 +333,7 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
   if(lstop[0])
     T(", stop: %s", lstop);
   if(j->ready_why[0])
-    T(", readiness: %s", j->ready_why);
+    T("%sreadiness: %s", t ? ", " : "", j->ready_why);
 #undef T
   snprintf(json, jcap,
            "{\"jobs_running\":%d,\"taskmanagers\":%d,\"last_savepoint\":%s%s%s,"

@@ -14,6 +14,7 @@ every 2 s, retained.  One stack (jobmanager + one TaskManager) for every check, 
   5. across all of that: no value missing (at-least-once: duplicates allowed)
   6. session mode: `compose stop jobmanager` leaves a savepoint of the submitted job
 """
+import json
 import os
 import re
 import time
@@ -181,10 +182,20 @@ def test_sigkill_jobmanager_resumes_from_checkpoint(job):
     docker("exec", c, "kill", "-KILL", str(old))
     last = before[-1]
 
+    seen = {}
+
     def new_job_running():
-        p = java_pid(c)
-        return p and p != old and running_jobs(job)
-    _, t_running = wait_for("the job RUNNING again in a new JVM", new_job_running, 300, 0.5)
+        st = json.loads(docker("exec", c, "pinit", "status", "--json", check=False).stdout or "{}")
+        seen["status"] = st
+        if st.get("pid") in (None, 0, old) or st.get("restarts_by_reason", {}).get("signal", 0) < 1:
+            return None
+        seen["jobs"] = jobs = running_jobs(job)
+        return jobs
+    try:
+        _, t_running = wait_for("the job RUNNING again in a new JVM", new_job_running, 300, 0.5)
+    except AssertionError:
+        print("last seen:", seen)
+        raise
     # the values of the new run: after a drop (the old task may write on for a while)
     vals, _ = wait_for("the new run writing", lambda: (lambda v: v if new_run_start(v, len(before)) < len(v) - 20
                                                         else None)(values(job)), 300, 2)
