@@ -120,13 +120,14 @@ def savepoints(stack):
     return set(r.stdout.split())
 
 
-def new_run_start(vals, before):
-    """Index of the first value of the new run after position `before`: the first drop
-    (a restore goes back to the checkpointed value), or `before` if the run simply went on."""
+def new_run_start(vals, before, running_at):
+    """Index of the first value of the new run: the first drop after position `before` (a
+    restore goes back to the checkpointed value, while the old task may have written on for
+    a while after the kill), else the first value written once the new run was RUNNING."""
     for i in range(max(before, 1), len(vals)):
         if vals[i] <= vals[i - 1]:
             return i
-    return before
+    return running_at
 
 
 # --- 1. readiness knows Flink ---------------------------------------------------------------
@@ -196,10 +197,10 @@ def test_sigkill_jobmanager_resumes_from_checkpoint(job):
     except AssertionError:
         print("last seen:", seen)
         raise
-    # the values of the new run: after a drop (the old task may write on for a while)
-    vals, _ = wait_for("the new run writing", lambda: (lambda v: v if new_run_start(v, len(before)) < len(v) - 20
-                                                        else None)(values(job)), 300, 2)
-    first = vals[new_run_start(vals, len(before))]
+    running_at = len(values(job))
+    vals, _ = wait_for("the new run writing", lambda: (lambda v: v if len(v) > running_at + 40 else None)(values(job)),
+                       300, 2)
+    first = vals[new_run_start(vals, len(before), running_at)]
     log = pinit_log(c)
     assert re.search(r"resume: resuming from checkpoint /opt/flink/checkpoints/\S+/chk-\d+", log), log[-3000:]
     print(f"SIGKILL: last value before {last}, first value of the new run {first}")
