@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import pytest
@@ -211,5 +212,30 @@ def test_application_mode_resumes_from_the_newest_checkpoint(home, tmp_path):
     r = start_pid1(["flink", "standalone-job", "--fromSavepoint", "/mine"], env=env)
     wait_for(lambda: "args=" in report(env), 10 * SLOW, what="the role started")
     assert "args=start-foreground --fromSavepoint /mine\n" in report(env), report(env)
+    r.signal(15)
+    r.wait(20 * SLOW)
+
+
+def test_metrics_show_the_job_side_and_pass_promtool(home, tmp_path):
+    port = free_port()
+    ck = tmp_path / "ck" / "job-a" / "chk-3"
+    ck.mkdir(parents=True)
+    (ck / "_metadata").write_text("x")
+    env = env_for(home, CHECKPOINT_DIR=f"file://{tmp_path}/ck", SAVEPOINT_DIR=f"file://{tmp_path}/sp",
+                  PINIT_HTTP_LISTEN=f"127.0.0.1:{port}")
+    r = start_pid1(["flink", "standalone-job"], env=env)
+    wait_for(lambda: ready(env), 20 * SLOW, what="ready")
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    assert "\npinit_flink_jobs_running 1\n" in body, body[-1500:]
+    assert "\npinit_flink_taskmanagers 1\n" in body, body[-1500:]
+    assert '\npinit_flink_resume{from="checkpoint"} 1\n' in body, body[-1500:]
+    assert "pinit_flink_last_savepoint_timestamp_seconds " not in body.replace("# HELP pinit_flink_last", "").replace(
+        "# TYPE pinit_flink_last", "")
+    promtool = shutil.which("promtool")
+    if promtool:
+        out = subprocess.run([promtool, "check", "metrics"], input=body.encode(), capture_output=True, timeout=30)
+        assert out.returncode == 0, out.stdout + out.stderr
+    st = json.loads(ctl(env, "status", "--json").stdout)
+    assert st["flink"]["resume"] == "checkpoint" and st["flink"]["resumed_from"].endswith("/job-a/chk-3"), st
     r.signal(15)
     r.wait(20 * SLOW)
