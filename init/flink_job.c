@@ -257,7 +257,11 @@ static int judge_ready(void *arg, const char *body, size_t len, char *why, size_
 {
   struct job *j = arg;
   int ok;
-  if(len + 1 >= sizeof(j->ready_buf)) {
+  if(!body) { /* REST did not answer (or not 2xx): nothing known of the jobs now */
+    j->ov.taskmanagers = j->ov.jobs_running = -1;
+    ok = 0;
+  }
+  else if(len + 1 >= sizeof(j->ready_buf)) {
     snprintf(why, cap, "reply longer than %zu bytes", sizeof(j->ready_buf) - 1);
     ok = 0;
   }

@@ -237,8 +237,9 @@ static void health_done(struct probe *p, int ok, const char *reason, void *arg)
   const struct run_hooks *hk = r->spec->hooks;
   char why[128];
   ev_now_update(r->loop);
-  if(ok && h->event == SV_EV_READINESS && hk && hk->judge_ready) {
-    ok = hk->judge_ready(hk->arg, hk->ready_buf, p->kept, why, sizeof(why));
+  if(h->event == SV_EV_READINESS && hk && hk->judge_ready) {
+    snprintf(why, sizeof(why), "%s", reason);
+    ok = hk->judge_ready(hk->arg, ok ? hk->ready_buf : NULL, ok ? p->kept : 0, why, sizeof(why));
     reason = why;
   }
   if(!ok)

@@ -28,7 +28,8 @@ struct run_hooks {
    * to be called any more */
   void (*release_stop)(void *arg, const char *why);
   /* readiness probe replies: the body (kept in ready_buf, ready_cap bytes) decides;
-   * returns 1 ready or 0, with a short reason in why */
+   * returns 1 ready or 0, with a short reason in why.  body NULL: the request failed,
+   * why holds the probe's reason on entry (the hook notes it, returns 0) */
   char *ready_buf;
   size_t ready_cap;
   int (*judge_ready)(void *arg, const char *body, size_t len, char *why, size_t cap);

@@ -122,6 +122,12 @@ static void hooks(void)
   CHECK(strlen(json) < 400);
   h->metrics(h->arg, met, sizeof(met));
   CHECK(strstr(met, "\npinit_flink_jobs_running 1\n") != NULL);
+  /* the next attempt fails: the figures are unknown again, the reason is the probe's */
+  snprintf(why, sizeof(why), "connection refused");
+  CHECK_INT(h->judge_ready(h->arg, NULL, 0, why, sizeof(why)), 0);
+  h->describe(h->arg, 0, text, sizeof(text), json, sizeof(json));
+  CHECK(strstr(text, "jobs unknown") != NULL && strstr(text, "readiness: connection refused") != NULL);
+  CHECK_INT(h->judge_ready(h->arg, J1, strlen(J1), why, sizeof(why)), 1);
   CHECK(strstr(met, "pinit_flink_resume{from=\"checkpoint\"} 1\n") != NULL);
   CHECK(strstr(met, "pinit_flink_resume{from=\"savepoint\"} 0\n") != NULL);
 
