@@ -292,7 +292,10 @@ def test_session_mode_stop_leaves_savepoint(job):
     job.cmd = job.session_cmd
     job.compose("up", "-d", "--no-deps", "--force-recreate", "jobmanager", timeout=GRACE + 120)
     c = jm(job)
-    wait_for("session JobManager ready (TaskManager registered)", lambda: ready(c).returncode == 0, 240, 1)
+    # a fresh TaskManager: one that outlived its JobManager may take minutes on a loaded
+    # machine to find the new ResourceManager (Flink's retry loop, not what is tested here)
+    job.compose("up", "-d", "--no-deps", "--force-recreate", "taskmanager", timeout=120)
+    wait_for("session JobManager ready (TaskManager registered)", lambda: ready(c).returncode == 0, 300, 1)
     r = docker("exec", "-u", "flink", c, "bash", "/opt/flink/bin/flink", "run", "-d", "-c", "Counter", JAR,
                SESSION_OUT, "20", timeout=180)
     m = re.search(r"JobID ([0-9a-f]{32})", r.stdout + r.stderr)
