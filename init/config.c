@@ -1,30 +1,40 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
+#include "pinit/strbuf.h"
+#include "pinit/env.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
+#include "pinit/secret_file.h"
+#include "pinit/trusted_path.h"
 #include "pinit/wait.h"
 #include "pinit/sig.h"
+#include "pinit/trusted_path.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
+#include "pinit_inih.h"   /* generated: cmake/inih.cmake */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define DEFAULT_CONFIG_PATH "/etc/pinit/pinit.ini"
 #define TWO_MINUTES_MS (120 * 1000)
+#define CONFIG_FILE_MAX (1024 * 1024) /* a bigger "INI file" is a mistake, not a configuration */
 
 enum ktype {
   K_DURATION, K_INT, K_BOOL, K_POLICY, K_GIVEUP, K_SIGNAL, K_STRING, K_TARGETS,
-  K_PROBE_URL, K_PROBE_TCP, K_PROBE_EXEC, K_LOGLEVEL, K_LOGFORMAT, K_FORMAT, K_SOCKET
+  K_PROBE_URL, K_PROBE_TCP, K_PROBE_EXEC, K_LOGLEVEL, K_LOGFORMAT, K_FORMAT, K_SOCKET, K_FD
 };
 
 struct key {
@@ -65,9 +75,9 @@ static const struct key keys[] = {
   { "readiness", "timeout", K_DURATION, P(readiness, timeout_ms), "5s" },
   { "readiness", "failure_threshold", K_INT, P(readiness, failure_threshold), "1" },
   { "readiness", "start_period", K_DURATION, P(readiness, start_period_ms), "0s" },
-  { "notify", "fd", K_INT, F(notify_fd), "0" },
+  { "notify", "fd", K_FD, F(notify_fd), "0" },
   { "notify", "socket", K_BOOL, F(notify_socket), "false" },
-  { "control", "socket", K_SOCKET, F(control_socket), "@pinit" },
+  { "control", "socket", K_SOCKET, F(control_socket), "" }, /* "": per container, control.h */
   { "http", "listen", K_STRING, F(http_listen), "" },
   { "log", "level", K_LOGLEVEL, F(log_level), "" },
   { "log", "format", K_LOGFORMAT, F(log_format), "text" },
@@ -142,6 +152,20 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
     *(int *)dst = (int)l;
     return 0;
+  case K_FD: {
+    struct rlimit rl;
+    l = strtol(v, &end, 10);
+    if(!*v || *end || l < 0 || l > 1000000)
+      return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+    if(l && l < 3)
+      return snprintf(why, cap, "%ld: must be 3 or more (0 turns it off)", l), -1;
+    /* the child inherits pinit's limit: a descriptor at or above it cannot be given */
+    if(l && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)l >= rl.rlim_cur)
+      return snprintf(why, cap, "%ld: above the descriptor limit (RLIMIT_NOFILE %llu)", l,
+                      (unsigned long long)rl.rlim_cur), -1;
+    *(int *)dst = (int)l;
+    return 0;
+  }
   case K_BOOL:
     if(parse_bool(v, &n))
       return snprintf(why, cap, "%s: not a boolean (true/false)", v), -1;
@@ -172,6 +196,8 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
     }
     if((n = sig_parse(v)) < 0)
       return snprintf(why, cap, "%s: not a signal", v), -1;
+    if(n == SIGSTOP || n == SIGTSTP || n == SIGTTIN || n == SIGTTOU || n == SIGCONT)
+      return snprintf(why, cap, "%s: pauses or continues a process, never stops it", v), -1;
     cfg->stop_signal = n;
     return 0;
   case K_LOGLEVEL:
@@ -197,8 +223,10 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       return snprintf(why, cap, "%s: must be auto, yaml or legacy", v), -1;
     return copy_str(dst, k->size, v);
   case K_SOCKET:
-    if(!*v || (v[0] != '@' && v[0] != '/'))
+    if(*v && v[0] != '@' && v[0] != '/')
       return snprintf(why, cap, "%s: must be @abstract-name or an absolute path", v), -1;
+    if(!strcmp(v, "@"))
+      return snprintf(why, cap, "@: the abstract name is empty"), -1;
     if(copy_str(dst, k->size, v))
       return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
     return 0;
@@ -260,7 +288,8 @@ static void set_source(struct load_state *st, const struct key *k, const char *s
  * Returns 0, or -1 with `why` filled (unterminated or too long). */
 static int expand(char **envp, const char *in, char *out, size_t cap, char *why, size_t wcap)
 {
-  size_t len = 0;
+  struct strbuf sb;
+  strbuf_init(&sb, out, cap);
   while(*in) {
     const char *add = in, *end;
     size_t n = 1;
@@ -282,8 +311,8 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
         return snprintf(why, wcap, "bad variable name in ${...}"), -1;
       memcpy(var, in + 2, vlen);
       var[vlen] = '\0';
-      v = config_env(envp, var);
-      if(v && *v) {
+      v = env_value(envp, var);
+      if(v) {
         add = v;
         n = strlen(v);
       }
@@ -295,12 +324,9 @@ static int expand(char **envp, const char *in, char *out, size_t cap, char *why,
     }
     else
       in++;
-    if(len + n >= cap)
+    if(strbuf_add(&sb, add, n))
       return snprintf(why, wcap, "too long after ${...} expansion"), -1;
-    memcpy(out + len, add, n);
-    len += n;
   }
-  out[len] = '\0';
   return 0;
 }
 
@@ -371,8 +397,32 @@ static int ini_cb(void *user, const char *section, const char *name, const char 
   return 1;
 }
 
-/* fgets-style reader that counts lines, so errors can name them. */
-#define INI_LINE_MAX 4096
+/* inih's line buffer (cmake/inih.cmake), so errors can name a line that is too long. */
+#define INI_LINE_MAX PINIT_INI_MAX_LINE
+
+/* A "[section]" line names a known section, even when no key follows it (inih calls back
+ * for keys only, so an empty unknown section would otherwise pass unnoticed). */
+static void check_section_line(struct load_state *st, const char *line)
+{
+  const char *p = line, *close;
+  char name[64];
+
+  while(*p == ' ' || *p == '\t')
+    p++;
+  if(*p != '[' || !(close = strchr(p, ']')))
+    return; /* not a section header; a broken one is inih's syntax error */
+  if((size_t)(close - p - 1) >= sizeof(name)) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: [%.*s...]: unknown section", st->file, st->line, 20, p + 1);
+    st->failed = 1;
+    return;
+  }
+  memcpy(name, p + 1, (size_t)(close - p - 1));
+  name[close - p - 1] = '\0';
+  if(!known_section(name)) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s:%d: [%s]: unknown section", st->file, st->line, name);
+    st->failed = 1;
+  }
+}
 
 /* fgets-style reader that counts physical lines (inih may read a long line in pieces). */
 static char *counting_reader(char *str, int num, void *stream)
@@ -391,29 +441,68 @@ static char *counting_reader(char *str, int num, void *stream)
              INI_LINE_MAX - 4);
     st->failed = 1;
   }
+  if(st->line_len == n && !st->failed)
+    check_section_line(st, r);
   if(n && r[n - 1] == '\n')
     st->line_len = 0;
   return r;
 }
 
+static const char *file_kind(mode_t m)
+{
+  return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket" : S_ISCHR(m) ? "a character device"
+       : S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
+/* The INI file: a regular file of at most CONFIG_FILE_MAX bytes (or /dev/null: no
+ * settings).  Opened non-blocking, so a FIFO cannot hang PID 1 in open() or read(); a
+ * directory (compose mounts one when the host file is missing) or /dev/zero is refused;
+ * a link is followed only when trusted_path.h's rule allows it (root owns it and no other
+ * user can swap it). */
 static int load_file(struct load_state *st, const char *path, int must_exist)
 {
-  int rc;
+  struct trusted_path_refusal why = {.why = NULL};
+  struct stat sb;
+  int rc, fd;
 
-  st->fp = fopen(path, "re");
-  if(!st->fp) {
+  /* root reads it: never through a link another user planted (trusted_path.h) */
+  fd = trusted_path_open(AT_FDCWD, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why);
+  if(fd < 0) {
+    char text[512];
     if(errno == ENOENT && !must_exist)
       return 0;
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, trusted_path_describe(errno, &why, text, sizeof(text)));
+    return -1;
+  }
+  if(fstat(fd, &sb) < 0) {
     snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if(S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3)) { /* /dev/null: an empty file */
+    snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
+    close(fd);
+    return 0;
+  }
+  if(!S_ISREG(sb.st_mode) || sb.st_size > CONFIG_FILE_MAX) {
+    if(S_ISREG(sb.st_mode))
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s: %lld bytes: too big for a configuration file (max %d)", path,
+               (long long)sb.st_size, CONFIG_FILE_MAX);
+    else
+      snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s, not a regular file", path, file_kind(sb.st_mode));
+    close(fd);
+    return -1;
+  }
+  st->fp = fdopen(fd, "r");
+  if(!st->fp) {
+    snprintf(st->err->msg, sizeof(st->err->msg), "%s: %s", path, strerror(errno));
+    close(fd);
     return -1;
   }
   snprintf(st->cfg->path, sizeof(st->cfg->path), "%s", path);
   st->file = st->cfg->path;
-  /* Debian's inih takes its options at run time: a heap line buffer that grows */
-  ini_stop_on_first_error = 1;
-  ini_use_stack = 0;
-  ini_allow_realloc = 1;
-  ini_max_line = INI_LINE_MAX;
+  /* Debian's inih takes its options at run time: all of them, from cmake/inih.cmake */
+  pinit_inih_setup();
   rc = ini_parse_stream(counting_reader, st, ini_cb, st);
   fclose(st->fp);
   st->fp = NULL;
@@ -428,18 +517,9 @@ static int load_file(struct load_state *st, const char *path, int must_exist)
 
 void config_log_early(char **envp)
 {
-  const char *f = config_env(envp, "PINIT_LOG_FORMAT");
+  const char *f = env_get(envp, "PINIT_LOG_FORMAT");
   if(f && !strcmp(f, "json"))
     log_setup(log_level_get(), LOG_JSON);
-}
-
-const char *config_env(char **envp, const char *name)
-{
-  size_t n = strlen(name);
-  for(char **e = envp; e && *e; e++)
-    if(!strncmp(*e, name, n) && (*e)[n] == '=')
-      return *e + n + 1;
-  return NULL;
 }
 
 /* Apply PINIT_<SECTION>_<KEY> and the aliases.  Unknown keys of known sections are errors;
@@ -487,7 +567,7 @@ static int load_env(struct load_state *st, char **envp)
   }
 
   /* aliases */
-  if((v = config_env(envp, "PINIT_WAIT")) && *v) {
+  if((v = env_value(envp, "PINIT_WAIT"))) {
     const struct key *k = find_key("wait", "targets");
     if(copy_str(st->cfg->wait_targets, sizeof(st->cfg->wait_targets), v)) {
       snprintf(st->err->msg, sizeof(st->err->msg), "PINIT_WAIT: too long");
@@ -495,7 +575,7 @@ static int load_env(struct load_state *st, char **envp)
     }
     set_source(st, k, "PINIT_WAIT");
   }
-  if((v = config_env(envp, "SERVICE_PRECONDITION")) && *v) {
+  if((v = env_value(envp, "SERVICE_PRECONDITION"))) {
     char *t = st->cfg->wait_targets;
     size_t len = strlen(t);
     if(len + 1 + strlen(v) >= sizeof(st->cfg->wait_targets)) {
@@ -507,11 +587,11 @@ static int load_env(struct load_state *st, char **envp)
     memcpy(t + len, v, strlen(v) + 1);
     set_source(st, find_key("wait", "targets"), len ? "file/env + SERVICE_PRECONDITION" : "SERVICE_PRECONDITION");
   }
-  if((v = config_env(envp, "TINI_SUBREAPER")) && *v)
+  if((v = env_value(envp, "TINI_SUBREAPER")))
     st->cfg->subreaper = 1;
-  if((v = config_env(envp, "TINI_KILL_PROCESS_GROUP")) && *v)
+  if((v = env_value(envp, "TINI_KILL_PROCESS_GROUP")))
     st->cfg->group = 1;
-  if((v = config_env(envp, "TINI_VERBOSITY")) && *v) {
+  if((v = env_value(envp, "TINI_VERBOSITY"))) {
     char *end;
     long n = strtol(v, &end, 10);
     if(*end || n < 0 || n > 3) {
@@ -567,10 +647,6 @@ static int validate(struct config *cfg, struct config_error *err, const char *ta
   }
   if(cfg->http_listen[0] && httpd_listen_parse(cfg->http_listen, NULL, NULL, err->msg, sizeof(err->msg)) < 0)
     return -1;
-  if(cfg->notify_fd && cfg->notify_fd < 3) {
-    snprintf(err->msg, sizeof(err->msg), "notify.fd: %d: must be 3 or more (0 turns it off)", cfg->notify_fd);
-    return -1;
-  }
   if(cfg->policy != POLICY_NEVER && config_worst_restart_ms(cfg) > TWO_MINUTES_MS) {
     if(cfg->liveness.target[0])
       snprintf(err->msg, sizeof(err->msg),
@@ -631,8 +707,8 @@ int config_load(struct config *cfg, const char *const *role_defaults, char **env
     }
     set_source(&st, k, "role default");
   }
-  path = config_env(envp, "PINIT_CONFIG");
-  if(path && *path)
+  path = env_value(envp, "PINIT_CONFIG");
+  if(path)
     must_exist = 1;
   else
     path = DEFAULT_CONFIG_PATH;
@@ -663,7 +739,8 @@ static const char *value_text(const struct config *cfg, const struct key *k, cha
   static const char *const levels[] = { "error", "warn", "info", "debug" };
   switch(k->type) {
   case K_DURATION: return duration_format(*(const int64_t *)src, buf, cap);
-  case K_INT: snprintf(buf, cap, "%d", *(const int *)src); return buf;
+  case K_INT:
+  case K_FD: snprintf(buf, cap, "%d", *(const int *)src); return buf;
   case K_BOOL: return *(const int *)src ? "true" : "false";
   case K_POLICY: return policies[cfg->policy];
   case K_GIVEUP: return cfg->on_give_up == GIVE_UP_STAY ? "stay" : "exit";
@@ -716,51 +793,5 @@ int config_print(const struct config *cfg, int fd)
 
 int config_load_secret_files(struct config_error *err)
 {
-  extern char **environ;
-  char names[64][128];
-  int count = 0;
-
-  /* collect first: setenv() may move environ */
-  for(char **e = environ; e && *e && count < 64; e++) {
-    const char *eq = strchr(*e, '=');
-    size_t nlen = eq ? (size_t)(eq - *e) : 0;
-    if(nlen > 5 && nlen < sizeof(names[0]) && !strncmp(eq - 5, "_FILE", 5) && strncmp(*e, "PINIT_", 6)) {
-      memcpy(names[count], *e, nlen);
-      names[count++][nlen] = '\0';
-    }
-  }
-  for(int i = 0; i < count; i++) {
-    char target[128], buf[65536];
-    const char *path = getenv(names[i]);
-    ssize_t n;
-    int fd;
-    snprintf(target, sizeof(target), "%.*s", (int)(strlen(names[i]) - 5), names[i]);
-    if(getenv(target))
-      continue; /* an explicit value wins */
-    /* only Docker-secret style variables: a secret-looking NAME or a file under
-     * /run/secrets; SSL_CERT_FILE, TF_CLI_CONFIG_FILE and friends are left alone */
-    if(!path || !*path || (!log_is_secret_name(target) && strncmp(path, "/run/secrets/", 13)))
-      continue;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if(fd < 0) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, strerror(errno));
-      return -1;
-    }
-    n = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if(n < 0 || n == (ssize_t)sizeof(buf) - 1) {
-      snprintf(err->msg, sizeof(err->msg), "%.100s: %.200s: %.100s", names[i], path, n < 0 ? strerror(errno) : "larger than 64 KiB");
-      return -1;
-    }
-    if(n > 0 && buf[n - 1] == '\n')
-      n--;
-    if(n > 0 && buf[n - 1] == '\r')
-      n--;
-    buf[n] = '\0';
-    if(setenv(target, buf, 1)) {
-      snprintf(err->msg, sizeof(err->msg), "%s: %s", target, strerror(errno));
-      return -1;
-    }
-  }
-  return 0;
+  return secret_file_load_env(err->msg, sizeof(err->msg));
 }

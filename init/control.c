@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -58,6 +59,18 @@ int ctl_parse_reply(char *buf, size_t len, const char **text)
   return code;
 }
 
+const char *ctl_socket_name(const char *configured, char *buf, size_t cap)
+{
+  struct stat pid_ns, mnt_ns;
+  if(configured && *configured)
+    snprintf(buf, cap, "%s", configured);
+  else if(stat("/proc/self/ns/pid", &pid_ns) == 0 && stat("/proc/self/ns/mnt", &mnt_ns) == 0)
+    snprintf(buf, cap, "@pinit-%llu-%llu", (unsigned long long)pid_ns.st_ino, (unsigned long long)mnt_ns.st_ino);
+  else
+    snprintf(buf, cap, "@pinit");
+  return buf;
+}
+
 int ctl_address(const char *name, struct sockaddr_un *sa)
 {
   size_t n = name ? strlen(name) : 0;
@@ -77,14 +90,15 @@ int ctl_address(const char *name, struct sockaddr_un *sa)
 
 static void conn_close(struct ctl_conn *c)
 {
-  struct ev_loop *loop = c->server->loop;
-  ev_io_stop(loop, &c->io);
-  ev_timer_stop(loop, &c->timer);
+  struct ctl_server *s = c->server;
+  ev_io_stop(s->loop, &c->io);
+  ev_timer_stop(s->loop, &c->timer);
   close(c->fd);
   c->fd = -1;
+  server_free(&s->core, (int)(c - s->conns));
 }
 
-static void reply(struct ctl_conn *c, int code, const char *text)
+static int say(int fd, int code, const char *text)
 {
   char line[CTL_REPLY_MAX];
   int n = snprintf(line, sizeof(line), CTL_PROTO " %d %s\n", code, text);
@@ -94,15 +108,21 @@ static void reply(struct ctl_conn *c, int code, const char *text)
   }
   /* one non-blocking send: the reply fits the socket buffer; a client that does not read
    * simply loses it */
-  if(send(c->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+  return send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+static void reply(struct ctl_conn *c, int code, const char *text)
+{
+  if(say(c->fd, code, text) < 0)
     log_debug("control", "reply lost: %s", strerror(errno));
   c->server->served++;
   conn_close(c);
 }
 
-static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+/* Read what the client sent; answer once a line is complete.  Returns without closing
+ * when more is to come. */
+static void conn_read(struct ctl_conn *c)
 {
-  struct ctl_conn *c = w->data;
   ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
   char *nl;
 
@@ -115,21 +135,16 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
   c->len += (size_t)n;
   nl = memchr(c->buf, '\n', c->len);
   if(nl) {
+    struct server_slot *slot = &c->server->slots[c - c->server->conns];
     enum ctl_verb verb;
     const char *why;
     char text[CTL_REPLY_MAX - 32];
-    struct ucred cred;
-    socklen_t clen = sizeof(cred);
     int code;
     if(ctl_parse_request(c->buf, (size_t)(nl - c->buf) + 1, &verb, &why)) {
       reply(c, 64, why);
       return;
     }
-    if(getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
-      reply(c, 64, "cannot identify the caller");
-      return;
-    }
-    code = c->server->handler(c->server->arg, verb, cred.uid, text, sizeof(text));
+    code = c->server->handler(c->server->arg, verb, slot->uid, text, sizeof(text));
     reply(c, code, text);
     return;
   }
@@ -137,47 +152,59 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
     reply(c, 64, "request too long");
 }
 
+static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+  conn_read(w->data);
+}
+
 static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   struct ctl_conn *c = w->data;
-  log_debug("control", "client sent no request within %.0fs: closed", CTL_CLIENT_TIMEOUT);
+  log_debug("control", "client sent no request within %.1fs: closed", CTL_CLIENT_TIMEOUT);
   conn_close(c);
 }
 
-static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void conn_open(void *arg, int i)
 {
-  struct ctl_server *s = w->data;
-  for(int i = 0; i < 16; i++) {
-    int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    struct ctl_conn *c = NULL;
-    if(fd < 0)
-      return;
-    for(int j = 0; j < CTL_CONN_MAX && !c; j++)
-      if(!s->conns[j].server || s->conns[j].fd < 0)
-        c = &s->conns[j];
-    if(!c) {
-      static const char busy[] = CTL_PROTO " 1 supervisor busy: too many clients\n";
-      s->rejected++;
-      if(send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        log_debug("control", "busy reply lost: %s", strerror(errno));
-      close(fd);
-      continue;
-    }
-    if(!c->server) {
-      /* slots are set up on first use, so the pages of unused ones are never touched */
-      c->server = s;
-      ev_init(&c->io, conn_read_cb);
-      c->io.data = c;
-      ev_init(&c->timer, conn_timeout_cb);
-      c->timer.data = c;
-    }
-    c->fd = fd;
-    c->len = 0;
-    ev_io_set(&c->io, fd, EV_READ);
-    ev_io_start(loop, &c->io);
-    ev_timer_set(&c->timer, CTL_CLIENT_TIMEOUT, 0);
-    ev_timer_start(loop, &c->timer);
+  struct ctl_server *s = arg;
+  struct ctl_conn *c = &s->conns[i];
+  if(!c->server) {
+    /* slots are set up on first use, so the pages of unused ones are never touched */
+    c->server = s;
+    ev_init(&c->io, conn_read_cb);
+    c->io.data = c;
+    ev_init(&c->timer, conn_timeout_cb);
+    c->timer.data = c;
   }
+  c->fd = s->slots[i].fd;
+  c->len = 0;
+  ev_io_set(&c->io, c->fd, EV_READ);
+  ev_io_start(s->loop, &c->io);
+  ev_timer_set(&c->timer, CTL_CLIENT_TIMEOUT, 0);
+  ev_timer_start(s->loop, &c->timer);
+  conn_read(c); /* the request line is usually there already */
+}
+
+/* Taken back for a newcomer: serve it if its line has arrived meanwhile, else close it. */
+static void conn_drop(void *arg, int i)
+{
+  struct ctl_server *s = arg;
+  struct ctl_conn *c = &s->conns[i];
+  conn_read(c);
+  if(s->slots[i].fd >= 0) {
+    log_debug("control", "silent client dropped for a newcomer");
+    if(say(c->fd, 1, "supervisor busy: a silent client gives way to a newcomer") < 0)
+      log_debug("control", "busy reply lost: %s", strerror(errno));
+    conn_close(c);
+  }
+}
+
+static void conn_refuse(void *arg, int fd, int code, const char *why)
+{
+  char text[128];
+  snprintf(text, sizeof(text), code == 1 ? "supervisor busy: %s" : "%s", why);
+  if(say(fd, code, text) < 0)
+    log_debug("control", "refusal lost: %s", strerror(errno));
 }
 
 int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg)
@@ -189,7 +216,8 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
   s->loop = loop;
   s->handler = h;
   s->arg = arg;
-  s->served = s->rejected = 0;
+  s->served = 0;
+  s->core.fd = -1;
   if(len < 0) {
     errno = ENAMETOOLONG;
     return -1;
@@ -213,9 +241,12 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
     errno = e;
     return -1;
   }
-  ev_io_init(&s->accept_w, accept_cb, s->fd, EV_READ);
-  s->accept_w.data = s;
-  ev_io_start(loop, &s->accept_w);
+  {
+    static const struct server_limits lim = { .slots = CTL_CONN_MAX, .reserved = CTL_CONN_RESERVED,
+                                              .per_uid = CTL_CONN_PER_UID, .evict_age = CTL_EVICT_AGE,
+                                              .unix_peers = 1 };
+    server_start(&s->core, loop, s->fd, "control", &lim, s->slots, conn_open, conn_drop, conn_refuse, s);
+  }
   return 0;
 }
 
@@ -223,11 +254,11 @@ void ctl_server_stop(struct ctl_server *s)
 {
   if(s->fd < 0)
     return;
-  ev_io_stop(s->loop, &s->accept_w);
+  server_stop(&s->core);
   close(s->fd);
   s->fd = -1;
   for(int i = 0; i < CTL_CONN_MAX; i++)
-    if(s->conns[i].server && s->conns[i].fd >= 0)
+    if(s->slots[i].fd >= 0)
       conn_close(&s->conns[i]);
 }
 
@@ -247,7 +278,7 @@ int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text
   char req[CTL_REQUEST_MAX], buf[CTL_REPLY_MAX + 1];
   size_t len = 0;
   const char *rtext;
-  int fd, n, code;
+  int fd, n, code, send_errno = 0;
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
   if((n = ctl_address(name, &sa)) < 0) {
@@ -262,11 +293,8 @@ int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text
     return -1;
   }
   n = snprintf(req, sizeof(req), CTL_PROTO " %s\n", verbs[verb].word);
-  if(send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
-    snprintf(text, cap, "supervisor at %s: send: %s", name, strerror(errno));
-    close(fd);
-    return -1;
-  }
+  if(send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+    send_errno = errno; /* a server that refused at once has closed: its reason is still to be read */
   for(;;) {
     struct pollfd p = { fd, POLLIN, 0 };
     long left = timeout_ms - elapsed_ms(&t0);
@@ -292,7 +320,10 @@ int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text
       len = (size_t)(nl - buf) + 1;
   }
   if((code = ctl_parse_reply(buf, len, &rtext)) < 0) {
-    snprintf(text, cap, "supervisor at %s: malformed reply", name);
+    if(send_errno)
+      snprintf(text, cap, "supervisor at %s: send: %s", name, strerror(send_errno));
+    else
+      snprintf(text, cap, "supervisor at %s: malformed reply", name);
     return -1;
   }
   snprintf(text, cap, "%s", rtext);

@@ -1,5 +1,7 @@
 /* ctl.c - pinit check / status / restart / stop.  See include/pinit/ctl.h. */
 #include "pinit/ctl.h"
+#include "pinit/env.h"
+#include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/control.h"
 #include "pinit/log.h"
@@ -8,17 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The socket name: PINIT_CONTROL_SOCKET, else the config file's, else @pinit. */
+/* The socket name: PINIT_CONTROL_SOCKET, else the config file's, else the per-container
+ * default (control.h). */
 static const char *socket_name(char **envp)
 {
   static struct config cfg;
+  static char name[CTL_NAME_MAX];
   struct config_error err;
-  const char *v = config_env(envp, "PINIT_CONTROL_SOCKET");
-  if(v && *v)
+  const char *v = env_value(envp, "PINIT_CONTROL_SOCKET");
+  if(v)
     return v;
   if(config_load(&cfg, NULL, envp, &err) == 0)
-    return cfg.control_socket;
-  return "@pinit";
+    return ctl_socket_name(cfg.control_socket, name, sizeof(name));
+  return ctl_socket_name(NULL, name, sizeof(name));
 }
 
 static void say(int fd, const char *text)
@@ -61,7 +65,7 @@ int cmd_status(int argc, char **argv, char **envp)
       verb = CTL_STATUS_JSON;
     else {
       log_error("usage", "pinit status [--json]");
-      return 64;
+      return EXITCODE_USAGE;
     }
   }
   code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
@@ -69,7 +73,7 @@ int cmd_status(int argc, char **argv, char **envp)
     if(verb == CTL_STATUS_JSON)
       printf("{\"error\":\"%s\"}\n", "supervisor unreachable");
     log_error("status", "%s", text);
-    return 4;
+    return EXITCODE_STATUS_UNREACHABLE;
   }
   say(STDOUT_FILENO, text);
   return code;
@@ -81,7 +85,7 @@ static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
   int code;
   if(argc > 1) {
     log_error("usage", "pinit %s takes no arguments", argv[0]);
-    return 64;
+    return EXITCODE_USAGE;
   }
   code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
   if(code < 0) {

@@ -73,6 +73,24 @@ static int parse_stat(const char *buf, struct proc_entry *e)
   return 0;
 }
 
+/* Read and parse /proc/<name>/stat.  0, or -1 if it is gone or unreadable. */
+static int read_stat(const char *name, struct proc_entry *e)
+{
+  char path[300], buf[512];
+  ssize_t len;
+  int fd;
+
+  snprintf(path, sizeof(path), "/proc/%s/stat", name);
+  if((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+    return -1;
+  len = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if(len <= 0)
+    return -1;
+  buf[len] = '\0';
+  return parse_stat(buf, e);
+}
+
 int drain_read_proc(struct proc_entry *out, int cap)
 {
   DIR *d = opendir("/proc");
@@ -82,24 +100,23 @@ int drain_read_proc(struct proc_entry *out, int cap)
   if(!d)
     return -1;
   while((de = readdir(d)) && n < cap) {
-    char path[300], buf[512];
-    ssize_t len;
-    int fd;
     if(de->d_name[0] < '1' || de->d_name[0] > '9')
       continue;
-    snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-    if((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-      continue;
-    len = read(fd, buf, sizeof(buf) - 1);
-    close(fd);
-    if(len <= 0)
-      continue;
-    buf[len] = '\0';
-    if(parse_stat(buf, &out[n]) == 0)
+    if(read_stat(de->d_name, &out[n]) == 0)
       n++;
   }
   closedir(d);
   return n;
+}
+
+char drain_proc_state(pid_t pid)
+{
+  struct proc_entry e;
+  char name[16];
+  if(pid <= 0)
+    return 0;
+  snprintf(name, sizeof(name), "%d", (int)pid);
+  return read_stat(name, &e) == 0 && e.pid == pid ? e.state : 0;
 }
 
 /* 1 if /proc belongs to our PID namespace (it is not, under `unshare --pid` without a

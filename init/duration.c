@@ -1,5 +1,6 @@
 /* duration.c - "250ms" / "10s" / "2m" <-> milliseconds.  See include/pinit/duration.h. */
 #include "pinit/duration.h"
+#include "pinit/strbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,24 +67,22 @@ int duration_parse(const char *s, int64_t *ms)
 
 char *duration_format(int64_t ms, char *buf, size_t cap)
 {
-  size_t len = 0;
+  struct strbuf sb;
   static const struct { int64_t ms; const char *unit; } units[] = {
     { 3600 * 1000, "h" }, { 60 * 1000, "m" }, { 1000, "s" }, { 1, "ms" }
   };
 
   if(!cap)
     return buf;
-  buf[0] = '\0';
+  strbuf_init(&sb, buf, cap);
   if(ms <= 0) {
     snprintf(buf, cap, "0s");
     return buf;
   }
   for(size_t i = 0; i < 4 && ms; i++) {
     if(ms >= units[i].ms) {
-      int n = snprintf(buf + len, cap - len, "%lld%s", (long long)(ms / units[i].ms), units[i].unit);
-      if(n < 0 || (size_t)n >= cap - len)
+      if(strbuf_printf(&sb, "%lld%s", (long long)(ms / units[i].ms), units[i].unit))
         break;
-      len += (size_t)n;
       ms %= units[i].ms;
     }
   }

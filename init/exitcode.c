@@ -2,8 +2,15 @@
 #include "pinit/exitcode.h"
 #include "pinit/sig.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <sys/wait.h>
+
+int exitcode_exec_failure(int err)
+{
+  return err == ENOENT || err == ENOTDIR || err == ENAMETOOLONG || err == ELOOP ? EXITCODE_NOT_FOUND
+                                                                                : EXITCODE_CANNOT_EXEC;
+}
 
 int exit_remap_add(struct exit_remap *r, int code)
 {

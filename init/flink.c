@@ -1,9 +1,14 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
 #include "pinit/flink.h"
+#include "pinit/strbuf.h"
+#include "pinit/env.h"
+#include "pinit/exitcode.h"
 #include "pinit/config.h"
+#include "pinit/flink_conf.h"
 #include "pinit/flink_job.h"
 #include "pinit/log.h"
+#include "pinit/plugins.h"
 #include "pinit/render.h"
 #include "pinit/run.h"
 
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -50,40 +56,67 @@ static const char *trim(char *s)
   return s;
 }
 
-int flink_property(const char *props, const char *key, char *buf, size_t cap)
+const char *const *flink_role_pins(const char *role)
 {
-  int found = 0;
-  size_t klen = strlen(key);
-
-  for(const char *line = props; line && *line;) {
-    const char *end = strchr(line, '\n');
-    size_t len = end ? (size_t)(end - line) : strlen(line);
-    char tmp[1024];
-    char *colon;
-    if(len < sizeof(tmp)) {
-      memcpy(tmp, line, len);
-      tmp[len] = '\0';
-      colon = strchr(tmp, ':');
-      if(colon) {
-        const char *k;
-        *colon = '\0';
-        k = trim(tmp);
-        if(k[0] != '#' && strlen(k) == klen && !memcmp(k, key, klen)) {
-          snprintf(buf, cap, "%s", trim(colon + 1));
-          found = 1;
-        }
-      }
-    }
-    line = end ? end + 1 : NULL;
-  }
-  return found;
+  /* the TaskManager's RPC port is random by default: pinned so it can be probed, above the
+   * base file and below every variable the user sets */
+  static const char *const taskmanager[] = { "taskmanager.rpc.port: 6122", NULL };
+  return role && !strcmp(role, "taskmanager") ? taskmanager : NULL;
 }
 
-int flink_role_defaults(const char *role, const char *props, const char *rpc, const char *ha_quorum,
-                        const char **out, size_t cap, char *buf, size_t bufcap)
+/* The rendered value of an option under its current name, else its deprecated ones (Flink's
+ * order); NULL if unset or empty. */
+static const char *option(const struct render_result *conf, const char *const *names)
 {
-  char port[32], tmp[512];
+  for(; *names; names++) {
+    const char *v = render_get(conf, *names);
+    if(v && *v)
+      return v;
+  }
+  return NULL;
+}
+
+/* A single TCP port ("8081"), as text; NULL for a range, a list or anything else. */
+static const char *one_port(const char *v)
+{
+  size_t n = v ? strspn(v, "0123456789") : 0;
+  long p;
+  if(!n || v[n] || n > 5)
+    return NULL;
+  p = strtol(v, NULL, 10);
+  return p >= 1 && p <= 65535 ? v : NULL;
+}
+
+static const char *port_of(const struct render_result *conf, const char *const *names, const char *dflt)
+{
+  const char *v = option(conf, names);
+  return v && one_port(v) ? v : dflt;
+}
+
+int flink_ha_zookeeper(const struct render_result *conf, const char **quorum)
+{
+  static const char *const type[] = { "high-availability.type", "high-availability", "recovery.mode", NULL };
+  static const char *const zk[] = { "high-availability.zookeeper.quorum", "recovery.zookeeper.quorum", NULL };
+  const char *t = option(conf, type);
+  *quorum = NULL;
+  if(!t || !strcasecmp(t, "none"))   /* Flink: HighAvailabilityMode, case-insensitive */
+    return 0;
+  if(!strcasecmp(t, "zookeeper"))
+    *quorum = option(conf, zk);
+  return 1;
+}
+
+int flink_role_defaults(const char *role, const struct render_result *conf, const char **out, size_t cap,
+                        char *buf, size_t bufcap)
+{
+  static const char *const rest[] = { "rest.bind-port", NULL }, *const rest_port[] = { "rest.port", "web.port", NULL };
+  static const char *const tm_port[] = { "taskmanager.rpc.port", NULL }, *const jm_port[] = { "jobmanager.rpc.port", NULL };
+  static const char *const jm_addr[] = { "jobmanager.rpc.address", NULL };
+  static const char *const hs_port[] = { "historyserver.web.port", NULL };
+  char tmp[512];
+  const char *port, *quorum, *rpc;
   size_t n = 0, used = 0;
+  int ha;
 
 #define ADD(...)                                                                       \
   do {                                                                                 \
@@ -96,41 +129,36 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
 
   if(!find_role(role))
     return -1;
+  ha = flink_ha_zookeeper(conf, &quorum);
   ADD("restart.policy=always");
-  if(ha_quorum && *ha_quorum) {
+  if(quorum) {
     /* HA: every role needs ZooKeeper first (leader election, the TaskManagers' lookup) */
-    size_t len = 0;
+    struct strbuf sb;
     char q[256];
-    snprintf(q, sizeof(q), "%s", ha_quorum);
-    tmp[0] = '\0';
-    for(char *h = strtok(q, ","); h; h = strtok(NULL, ",")) {
-      int w = snprintf(tmp + len, sizeof(tmp) - len, "%stcp://%s", len ? " " : "", trim(h));
-      if(w < 0 || (size_t)w >= sizeof(tmp) - len)
-        break;
-      len += (size_t)w;
-    }
+    snprintf(q, sizeof(q), "%s", quorum);
+    strbuf_init(&sb, tmp, sizeof(tmp));
+    for(char *h = strtok(q, ","); h; h = strtok(NULL, ","))
+      strbuf_printf(&sb, "%stcp://%s", sb.len ? " " : "", trim(h));
     ADD("wait.targets=%s", tmp);
   }
   if(!strcmp(role, "jobmanager") || !strcmp(role, "standalone-job")) {
-    if(!flink_property(props, "rest.port", port, sizeof(port)))
-      snprintf(port, sizeof(port), "8081");
+    /* the REST server listens on rest.bind-port, which falls back to rest.port */
+    port = port_of(conf, rest, port_of(conf, rest_port, "8081"));
     ADD("liveness.url=http://127.0.0.1:%s/config", port);
     ADD("liveness.start_period=30s");
     ADD("readiness.url=http://127.0.0.1:%s/overview", port);
   }
   else if(!strcmp(role, "taskmanager")) {
-    if(!flink_property(props, "taskmanager.rpc.port", port, sizeof(port)))
-      snprintf(port, sizeof(port), "6122");
-    ADD("liveness.tcp=127.0.0.1:%s", port);
-    ADD("liveness.start_period=30s");
-    if((!ha_quorum || !*ha_quorum) && rpc && *rpc) { /* with HA it waits for ZooKeeper, above */
-      if(!flink_property(props, "jobmanager.rpc.port", port, sizeof(port)))
-        snprintf(port, sizeof(port), "6123");
-      ADD("wait.targets=tcp://%s:%s", rpc, port);
+    if((port = one_port(option(conf, tm_port)))) {   /* a range: nothing to probe */
+      ADD("liveness.tcp=127.0.0.1:%s", port);
+      ADD("liveness.start_period=30s");
     }
+    rpc = option(conf, jm_addr);
+    if(!ha && rpc)       /* with HA the JobManager is found through ZooKeeper, above */
+      ADD("wait.targets=tcp://%s:%s", rpc, port_of(conf, jm_port, "6123"));
   }
   else {
-    ADD("liveness.url=http://127.0.0.1:8082/config");
+    ADD("liveness.url=http://127.0.0.1:%s/config", port_of(conf, hs_port, "8082"));
     ADD("liveness.start_period=30s");
   }
   out[n] = NULL;
@@ -142,8 +170,8 @@ int flink_role_defaults(const char *role, const char *props, const char *rpc, co
  * "false", append the library to LD_PRELOAD (warn if it is missing). */
 static void maybe_jemalloc(char **envp)
 {
-  const char *dis = config_env(envp, "DISABLE_JEMALLOC");
-  const char *pre = config_env(envp, "LD_PRELOAD");
+  const char *dis = env_get(envp, "DISABLE_JEMALLOC");
+  const char *pre = env_get(envp, "LD_PRELOAD");
   struct utsname u;
   char lib[256], val[1024];
 
@@ -162,42 +190,6 @@ static void maybe_jemalloc(char **envp)
   }
   snprintf(val, sizeof(val), "%s:%s", pre ? pre : "", lib);
   setenv("LD_PRELOAD", val, 1);
-}
-
-/* ENABLE_BUILT_IN_PLUGINS="a.jar;b.jar": plugins/<a>/<a.jar> -> opt/<a.jar>. */
-static int link_plugins(char **envp, const char *home)
-{
-  const char *list = config_env(envp, "ENABLE_BUILT_IN_PLUGINS");
-  char copy[1024];
-
-  if(!list || !*list)
-    return 0;
-  snprintf(copy, sizeof(copy), "%s", list);
-  for(char *jar = strtok(copy, ";"); jar; jar = strtok(NULL, ";")) {
-    char src[PATH_MAX], dir[PATH_MAX], dst[PATH_MAX + 300], name[256];
-    const char *j = trim(jar);
-    size_t len = strlen(j);
-    if(!len)
-      continue;
-    snprintf(name, sizeof(name), "%.*s", (int)(len > 4 && !strcmp(j + len - 4, ".jar") ? len - 4 : len), j);
-    snprintf(src, sizeof(src), "%s/opt/%s", home, j);
-    if(access(src, F_OK) < 0) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: no such jar in %s/opt", j, home);
-      return -1;
-    }
-    snprintf(dir, sizeof(dir), "%s/plugins/%s", home, name);
-    if(mkdir(dir, 0755) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dir, strerror(errno));
-      return -1;
-    }
-    snprintf(dst, sizeof(dst), "%s/%s", dir, j);
-    if(symlink(src, dst) < 0 && errno != EEXIST) {
-      log_error("flink", "ENABLE_BUILT_IN_PLUGINS: %s: %s", dst, strerror(errno));
-      return -1;
-    }
-    log_info("flink", "plugin %s enabled", name);
-  }
-  return 0;
 }
 
 /* Started as root with a `user` account: the child runs as that user. */
@@ -236,102 +228,87 @@ static void usage(void)
 int cmd_flink(int argc, char **argv, char **envp)
 {
   static struct config cfg;
-  static char *cargv[256];
-  static char script[PATH_MAX], confdir[PATH_MAX], rpc_buf[256], dbuf[2048];
+  static struct flink_conf fc;
+  static char script[PATH_MAX], dbuf[2048];
   static gid_t groups[FLINK_GROUPS_MAX];
   const char *defaults[16];
   struct config_error err;
-  struct render_opts ropts = { 0 };
   struct run_spec spec = { 0 };
   const struct role *role;
-  const char *props, *rpc, *home, *ha, *quorum;
-  char ha_buf[64];
-  int ngroups = 0, nargs, ndefaults = 0;
+  const char *home;
+  int ngroups = 0, nargs, rc;
+  char **cargv;
   static struct flink_job_settings jset;
+  static char jbuf[512];
+  int ndefaults;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
-    return argc < 2 ? 64 : 0;
+    return argc < 2 ? EXITCODE_USAGE : 0;
   }
   role = find_role(argv[1]);
-  props = config_env(envp, "FLINK_PROPERTIES");
-  rpc = config_env(envp, "JOB_MANAGER_RPC_ADDRESS");
-  if(flink_property(props, "jobmanager.rpc.address", rpc_buf, sizeof(rpc_buf)))
-    rpc = rpc_buf;
-  else if(!rpc || !*rpc) {
-    if(render_default_address(rpc_buf, sizeof(rpc_buf)) == 0)
-      rpc = rpc_buf;
-  }
-  ha = config_env(envp, "HA_MODE");
-  if(flink_property(props, "high-availability.type", ha_buf, sizeof(ha_buf)) ||
-     flink_property(props, "high-availability", ha_buf, sizeof(ha_buf)))
-    ha = ha_buf;
-  quorum = ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE") ? config_env(envp, "HA_ZOOKEEPER_QUORUM") : NULL;
-  {
-    static char q[512];
-    if(quorum && flink_property(props, "high-availability.zookeeper.quorum", q, sizeof(q)))
-      quorum = q;
-  }
-
-  if(role && (ndefaults = flink_role_defaults(role->name, props, rpc, quorum, defaults, 16, dbuf, sizeof(dbuf))) < 0) {
-    log_error("flink", "%s: role defaults too long", role->name);
-    return 78;
-  }
-  if(role) { /* the job side: savepoint on stop, resume, readiness (flink_job.h) */
-    static char jbuf[512];
-    flink_job_settings_read(envp, role->name, rpc, ha && *ha && strcmp(ha, "none") && strcmp(ha, "NONE"), &jset);
-    flink_job_role_defaults(&jset, defaults + ndefaults, (size_t)(16 - ndefaults), jbuf, sizeof(jbuf));
-  }
-  if(config_load_secret_files(&err) || config_load(&cfg, role ? defaults : NULL, envp, &err)) {
+  if(config_load_secret_files(&err) || config_load(&cfg, NULL, environ, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   log_setup(cfg.log_level_set ? cfg.log_level : LOG_INFO, cfg.log_format);
-  home = config_env(envp, "FLINK_HOME");
-  if(!home || !*home)
-    home = cfg.flink_home;
+  envp = environ;
+  home = flink_conf_home(&cfg, envp);
 
   maybe_jemalloc(envp);
-  if(link_plugins(envp, home) < 0)
+  if(plugins_link(envp, home) < 0)
     return 1;
-  if(role && !strcmp(role->name, "taskmanager") && !flink_property(props, "taskmanager.rpc.port", ha_buf, sizeof(ha_buf))) {
-    /* pin the TaskManager's RPC port (random by default) so it can be probed; as the first
-     * FLINK_PROPERTIES line, so the base file is overridden but nothing set explicitly */
-    char *pinned;
-    if(asprintf(&pinned, "taskmanager.rpc.port: 6122\n%s", props ? props : "") < 0)
-      return 1;
-    setenv("FLINK_PROPERTIES", pinned, 1);
-    free(pinned);
-  }
   envp = environ; /* setenv() may have moved it */
-  ropts.flink_home = home;
-  ropts.conf_dir = cfg.flink_conf_dir[0] ? cfg.flink_conf_dir : NULL;
-  ropts.rpc_address = rpc;
-  ropts.format = !strcmp(cfg.flink_format, "yaml") ? RENDER_YAML : !strcmp(cfg.flink_format, "legacy") ? RENDER_LEGACY : RENDER_AUTO;
-  if(render_flink_config(envp, &ropts, confdir, sizeof(confdir)) < 0)
-    return 78;
-  if(confdir[0])
-    setenv("FLINK_CONF_DIR", confdir, 1);
+  /* the roles read what Flink will read: the rendered file */
+  if(flink_conf_render(&cfg, envp, role ? role->name : NULL, RENDER_AUTO, 0, &fc) < 0)
+    return EXITCODE_CONFIG;
+  if(fc.conf_dir[0])
+    setenv("FLINK_CONF_DIR", fc.conf_dir, 1);
+  if(role) {
+    if((ndefaults = flink_role_defaults(role->name, &fc.res, defaults, 16, dbuf, sizeof(dbuf))) < 0) {
+      log_error("flink", "%s: role defaults too long", role->name);
+      return EXITCODE_CONFIG;
+    }
+    /* the job side: savepoint on stop, resume, readiness (flink_job.h) */
+    flink_job_settings_read(&fc.res, role->name, &jset);
+    flink_job_role_defaults(&jset, defaults + ndefaults, (size_t)(16 - ndefaults), jbuf, sizeof(jbuf));
+    if(config_load(&cfg, defaults, environ, &err)) {
+      log_error("config", "%s", err.msg);
+      return EXITCODE_CONFIG;
+    }
+  }
+  flink_conf_free(&fc);
 
+  /* every argument, however many: "bash SCRIPT start-foreground" + argv[2..] + NULL at most,
+   * and room for "--fromSavepoint PATH" (flink_job.h) */
+  cargv = calloc((size_t)argc + 5, sizeof(*cargv));
+  if(!cargv) {
+    log_error("flink", "%d arguments: %s", argc, strerror(errno));
+    return 1;
+  }
   nargs = 0;
   if(role) {
     snprintf(script, sizeof(script), "%s/bin/%s", home, role->script);
     cargv[nargs++] = "bash";
     cargv[nargs++] = script;
     cargv[nargs++] = "start-foreground";
-    for(int i = 2; i < argc && nargs < 255; i++)
+    for(int i = 2; i < argc; i++)
       cargv[nargs++] = argv[i];
     log_info("flink", "starting %s", role->name);
   }
   else {
-    for(int i = 1; i < argc && nargs < 255; i++)
+    for(int i = 1; i < argc; i++)
       cargv[nargs++] = argv[i];
   }
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
-  spec.hooks = role ? flink_job_setup(&jset, &cfg, cargv, nargs, sizeof(cargv) / sizeof(cargv[0])) : NULL;
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0)
+  spec.hooks = role ? flink_job_setup(&jset, &cfg, cargv, nargs, (size_t)argc + 5) : NULL;
+  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0) {
+    free(cargv);
     return 1;
-  return run_with_config(&spec, &cfg);
+  }
+  rc = run_with_config(&spec, &cfg);
+  free(cargv);
+  return rc;
 }

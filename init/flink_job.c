@@ -7,6 +7,7 @@
 #include "pinit/flink_resume.h"
 #include "pinit/flink_savepoint.h"
 #include "pinit/log.h"
+#include "pinit/render.h"
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
@@ -66,53 +67,53 @@ static int64_t wall_ns(void)
 
 /* ---- settings --------------------------------------------------------------------- */
 
-static unsigned port_of(const char *props, const char *key, unsigned def)
+static const char *first(const struct render_result *conf, const char *const *keys)
 {
-  char buf[32];
-  long v;
-  char *end;
-  if(!flink_property(props, key, buf, sizeof(buf)))
-    return def;
-  v = strtol(buf, &end, 10);
-  return *end || v < 1 || v > 65535 ? def : (unsigned)v;
-}
-
-static void dir_of(char **envp, const char *props, const char *const *keys, const char *var, char *out, size_t cap)
-{
-  const char *env;
-  out[0] = '\0';
   for(size_t i = 0; keys[i]; i++) {
-    char buf[FLINK_PATH_MAX];
-    if(flink_property(props, keys[i], buf, sizeof(buf))) {
-      snprintf(out, cap, "%s", buf);
-      return;
-    }
+    const char *v = render_get(conf, keys[i]);
+    if(v && *v)
+      return v;
   }
-  env = config_env(envp, var);
-  if(env)
-    snprintf(out, cap, "%s", env);
+  return NULL;
 }
 
-void flink_job_settings_read(char **envp, const char *role, const char *jobmanager, int ha,
-                             struct flink_job_settings *out)
+static unsigned port_of(const struct render_result *conf, const char *key, unsigned def)
+{
+  const char *v = render_get(conf, key);
+  char *end;
+  long p;
+  if(!v || !*v)
+    return def;
+  p = strtol(v, &end, 10);
+  return *end || p < 1 || p > 65535 ? def : (unsigned)p;
+}
+
+void flink_job_settings_read(const struct render_result *conf, const char *role, struct flink_job_settings *out)
 {
   static const char *const sp_keys[] = { "execution.checkpointing.savepoint-dir", "state.savepoints.dir", NULL };
   static const char *const ck_keys[] = { "execution.checkpointing.dir", "state.checkpoints.dir", NULL };
-  const char *props = config_env(envp, "FLINK_PROPERTIES");
-  char buf[FLINK_PATH_MAX];
+  static const char *const jm[] = { "jobmanager.rpc.address", NULL };
+  static const char *const given[] = { "execution.savepoint.path", NULL };
+  const char *v, *quorum;
 
   memset(out, 0, sizeof(*out));
   out->role = !strcmp(role, "jobmanager")       ? FLINK_JOB_SESSION
               : !strcmp(role, "standalone-job") ? FLINK_JOB_APPLICATION
               : !strcmp(role, "taskmanager")    ? FLINK_JOB_TASKMANAGER
                                                 : FLINK_JOB_NONE;
-  out->ha = ha;
-  out->rest_port = port_of(props, "rest.port", 8081);
-  out->rpc_port = port_of(props, "taskmanager.rpc.port", 6122);
-  snprintf(out->jobmanager, sizeof(out->jobmanager), "%s", jobmanager ? jobmanager : "");
-  dir_of(envp, props, sp_keys, "SAVEPOINT_DIR", out->savepoint_dir, sizeof(out->savepoint_dir));
-  dir_of(envp, props, ck_keys, "CHECKPOINT_DIR", out->checkpoint_dir, sizeof(out->checkpoint_dir));
-  out->explicit_savepoint = flink_property(props, "execution.savepoint.path", buf, sizeof(buf)) && buf[0];
+  out->ha = flink_ha_zookeeper(conf, &quorum);
+  /* where the server binds (as the role's probes), else the port it advertises */
+  out->rest_port = port_of(conf, "rest.bind-port", 0);
+  if(!out->rest_port)
+    out->rest_port = port_of(conf, render_get(conf, "rest.port") ? "rest.port" : "web.port", 8081);
+  out->rpc_port = port_of(conf, "taskmanager.rpc.port", 6122);
+  if((v = first(conf, jm)))
+    snprintf(out->jobmanager, sizeof(out->jobmanager), "%s", v);
+  if((v = first(conf, sp_keys)))
+    snprintf(out->savepoint_dir, sizeof(out->savepoint_dir), "%s", v);
+  if((v = first(conf, ck_keys)))
+    snprintf(out->checkpoint_dir, sizeof(out->checkpoint_dir), "%s", v);
+  out->explicit_savepoint = first(conf, given) != NULL;
 }
 
 int flink_job_role_defaults(const struct flink_job_settings *set, const char **out, size_t cap, char *buf,

@@ -1,5 +1,6 @@
 /* httpd.c - the health and metrics endpoint: parser, routes, server.  See include/pinit/httpd.h. */
 #include "pinit/httpd.h"
+#include "pinit/escape.h"
 #include "pinit/log.h"
 
 #include <arpa/inet.h>
@@ -333,13 +334,14 @@ static void release_big(struct httpd_conn *c)
 
 static void conn_close(struct httpd_conn *c)
 {
-  struct ev_loop *loop = c->server->loop;
-  ev_io_stop(loop, &c->io);
-  ev_timer_stop(loop, &c->timer);
+  struct httpd_server *s = c->server;
+  ev_io_stop(s->loop, &c->io);
+  ev_timer_stop(s->loop, &c->timer);
   release_big(c);
   close(c->fd);
   c->fd = -1;
   c->state = HC_FREE;
+  server_free(&s->core, (int)(c - s->conns));
 }
 
 /* Read and drop what a client sent that will not be looked at, so that close(2) sends FIN
@@ -402,6 +404,7 @@ static void conn_write(struct httpd_conn *c)
   c->server->served++;
   shutdown(c->fd, SHUT_WR);
   c->state = HC_LINGER;
+  c->server->slots[c - c->server->conns].silent = 1; /* only waiting for the close: may give way */
   watch(c, EV_READ);
 }
 
@@ -428,8 +431,7 @@ static void reply_error(struct httpd_conn *c, int head_only, int status)
   reply_small(c, head_only, status, "text/plain; charset=utf-8", body, status == 405 ? "Allow: GET, HEAD\r\n" : NULL);
 }
 
-/* {"status":"UP"} or {"status":"DOWN","reason":"..."}; non-ASCII bytes become '?' so the
- * body is always valid JSON. */
+/* {"status":"UP"} or {"status":"DOWN","reason":"..."}, escaped by escape.h. */
 static void health_body(char *out, size_t cap, int ok, const char *why)
 {
   size_t len;
@@ -438,14 +440,7 @@ static void health_body(char *out, size_t cap, int ok, const char *why)
     return;
   }
   len = (size_t)snprintf(out, cap, "{\"status\":\"DOWN\",\"reason\":\"");
-  for(const unsigned char *p = (const unsigned char *)why; *p && len + 10 < cap; p++) {
-    if(*p == '"' || *p == '\\')
-      len += (size_t)snprintf(out + len, cap - len, "\\%c", *p);
-    else if(*p < 0x20)
-      len += (size_t)snprintf(out + len, cap - len, "\\u%04x", *p);
-    else
-      out[len++] = *p < 0x7f ? (char)*p : '?';
-  }
+  len += escape_json(out + len, cap - len - 4, why);
   snprintf(out + len, cap - len, "\"}\n");
 }
 
@@ -541,6 +536,7 @@ static void conn_read(struct httpd_conn *c)
     r = 431; /* the parser never asks for more of a full buffer; be sure */
   if(r == HTTPD_MORE)
     return;
+  server_busy(&c->server->core, (int)(c - c->server->conns));
   if(r) {
     log_debug("http", "bad request: %d %s", r, phrase(r));
     reply_error(c, q.method == HTTPD_HEAD, r);
@@ -595,86 +591,44 @@ static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
   }
 }
 
-/* All connections taken: free the oldest one that only waits for its client to close, else
- * the oldest still without a request after HTTPD_EVICT_AGE.  NULL if none qualifies. */
-static struct httpd_conn *evict(struct httpd_server *s)
+static void conn_open(void *arg, int i)
 {
-  double now = ev_now(s->loop);
-  struct httpd_conn *v = NULL;
-
-  for(int i = 0; i < HTTPD_CONN_MAX; i++) {
-    struct httpd_conn *c = &s->conns[i];
-    if(c->state == HC_LINGER && (!v || c->opened < v->opened))
-      v = c;
-  }
-  for(int i = 0; i < HTTPD_CONN_MAX && !v; i++) {
-    struct httpd_conn *c = &s->conns[i];
-    if(c->state == HC_READ && now - c->opened >= HTTPD_EVICT_AGE)
-      v = c;
-  }
-  for(int i = 0; i < HTTPD_CONN_MAX && v && v->state == HC_READ; i++) {
-    struct httpd_conn *c = &s->conns[i];
-    if(c->state == HC_READ && c->opened < v->opened)
-      v = c;
-  }
-  if(!v)
-    return NULL;
-  s->evicted++;
-  if(v->state == HC_READ)
-    send_408(v);
-  else
-    conn_close(v);
-  return v;
+  struct httpd_server *s = arg;
+  struct httpd_conn *c = &s->conns[i];
+  c->fd = s->slots[i].fd;
+  c->state = HC_READ;
+  c->big = -1;
+  c->in_len = c->out_len = c->out_off = 0;
+  c->out = NULL;
+  ev_io_set(&c->io, c->fd, EV_READ);
+  ev_io_start(s->loop, &c->io);
+  ev_timer_set(&c->timer, HTTPD_CLIENT_TIMEOUT, 0);
+  ev_timer_start(s->loop, &c->timer);
+  conn_read(c); /* a probe's request is usually there already */
 }
 
-static void accept_pause_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* Taken back for a newcomer: a lingering one is closed, a silent one answered if its
+ * request came meanwhile, else told 503 busy (Retry-After: 1), as a refused one is. */
+static void conn_drop(void *arg, int i)
 {
-  struct httpd_server *s = w->data;
-  if(s->fd >= 0)
-    ev_io_start(loop, &s->accept_w);
+  struct httpd_server *s = arg;
+  struct httpd_conn *c = &s->conns[i];
+  if(c->state == HC_READ)
+    conn_read(c);
+  if(c->state == HC_READ)
+    say_and_close(c, busy_reply, sizeof(busy_reply) - 1);
+  else if(c->state == HC_LINGER)
+    conn_close(c);
 }
 
-static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void conn_refuse(void *arg, int fd, int code, const char *why)
 {
-  struct httpd_server *s = w->data;
-  for(int k = 0; k < 16; k++) {
-    struct httpd_conn *c = NULL;
-    int fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if(fd < 0) {
-      if(errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        /* the pending connection stays queued and the listener readable: pause, or spin */
-        log_warn("http", "accept: %s: pausing for 1s", strerror(errno));
-        ev_io_stop(loop, &s->accept_w);
-        ev_timer_set(&s->accept_pause, 1.0, 0);
-        ev_timer_start(loop, &s->accept_pause);
-      }
-      return;
-    }
-    for(int i = 0; i < HTTPD_CONN_MAX && !c; i++)
-      if(s->conns[i].state == HC_FREE)
-        c = &s->conns[i];
-    if(!c)
-      c = evict(s);
-    if(!c) {
-      s->rejected++;
-      discard_input(fd);
-      if(send(fd, busy_reply, sizeof(busy_reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-        log_debug("http", "busy reply lost: %s", strerror(errno));
-      shutdown(fd, SHUT_WR);
-      close(fd);
-      continue;
-    }
-    c->fd = fd;
-    c->state = HC_READ;
-    c->big = -1;
-    c->in_len = c->out_len = c->out_off = 0;
-    c->out = NULL;
-    c->opened = ev_now(loop);
-    ev_io_set(&c->io, fd, EV_READ);
-    ev_io_start(loop, &c->io);
-    ev_timer_set(&c->timer, HTTPD_CLIENT_TIMEOUT, 0);
-    ev_timer_start(loop, &c->timer);
-  }
+  struct httpd_server *s = arg;
+  s->rejected++;
+  discard_input(fd);
+  if(send(fd, busy_reply, sizeof(busy_reply) - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+    log_debug("http", "busy reply lost: %s", strerror(errno));
+  shutdown(fd, SHUT_WR);
 }
 
 int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, httpd_fill *fill, void *arg,
@@ -688,7 +642,8 @@ int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, 
   s->fd = -1;
   s->fill = fill;
   s->arg = arg;
-  s->served = s->rejected = s->evicted = s->timeouts = 0;
+  s->served = s->rejected = s->timeouts = 0;
+  s->core.fd = -1;
   snprintf(s->addr, sizeof(s->addr), "%s", addr);
   for(int i = 0; i < HTTPD_BIG_MAX; i++)
     s->big_busy[i] = 0;
@@ -705,8 +660,6 @@ int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, 
     ev_init(&c->timer, conn_timeout_cb);
     c->timer.data = c;
   }
-  ev_init(&s->accept_pause, accept_pause_cb);
-  s->accept_pause.data = s;
   if(httpd_listen_parse(addr, &sa, &len, why, cap) < 0) {
     errno = EINVAL;
     return -1;
@@ -724,9 +677,10 @@ int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, 
   }
   if(bind(s->fd, (struct sockaddr *)&sa, len) < 0 || listen(s->fd, 128) < 0)
     goto fail;
-  ev_io_init(&s->accept_w, accept_cb, s->fd, EV_READ);
-  s->accept_w.data = s;
-  ev_io_start(loop, &s->accept_w);
+  {
+    static const struct server_limits lim = { .slots = HTTPD_CONN_MAX, .evict_age = HTTPD_EVICT_AGE };
+    server_start(&s->core, loop, s->fd, "http", &lim, s->slots, conn_open, conn_drop, conn_refuse, s);
+  }
   return 0;
 
 fail:
@@ -743,8 +697,7 @@ void httpd_stop(struct httpd_server *s)
 {
   if(s->fd < 0)
     return;
-  ev_io_stop(s->loop, &s->accept_w);
-  ev_timer_stop(s->loop, &s->accept_pause);
+  server_stop(&s->core);
   close(s->fd);
   s->fd = -1;
   for(int i = 0; i < HTTPD_CONN_MAX; i++)

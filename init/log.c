@@ -1,5 +1,6 @@
 /* log.c - one line per message, one write(2) per line.  See include/pinit/log.h. */
 #include "pinit/log.h"
+#include "pinit/escape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -45,79 +46,11 @@ int log_level_parse(const char *s, enum log_level *out)
   return -1;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if s does not start one. */
-static size_t utf8_len(const unsigned char *s)
-{
-  size_t n;
-  if(s[0] < 0x80)
-    return 1;
-  if(s[0] >= 0xc2 && s[0] <= 0xdf)
-    n = 2;
-  else if(s[0] >= 0xe0 && s[0] <= 0xef)
-    n = 3;
-  else if(s[0] >= 0xf0 && s[0] <= 0xf4)
-    n = 4;
-  else
-    return 0;
-  for(size_t i = 1; i < n; i++)
-    if((s[i] & 0xc0) != 0x80)
-      return 0;
-  if(n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-    return 0; /* overlong, or a UTF-16 surrogate */
-  if(n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-    return 0;
-  return n;
-}
-
-/* Append s to buf[*len..cap) with JSON string escaping; bytes that are not UTF-8 become
- * U+FFFD; never overflows and never splits a character. */
+/* Append s to buf[*len..cap) as the body of a JSON string (escape.h). */
 static void json_append(char *buf, size_t *len, size_t cap, const char *s)
 {
-  const unsigned char *p = (const unsigned char *)s;
-  while(*p) {
-    size_t n = utf8_len(p);
-    if(*p == '"' || *p == '\\') {
-      if(*len + 2 >= cap)
-        break;
-      buf[(*len)++] = '\\';
-      buf[(*len)++] = (char)*p;
-    }
-    else if(*p < 0x20) {
-      if(*len + 6 >= cap)
-        break;
-      *len += (size_t)snprintf(buf + *len, cap - *len, "\\u%04x", *p);
-    }
-    else if(!n) {
-      if(*len + 6 >= cap)
-        break;
-      memcpy(buf + *len, "\\ufffd", 6);
-      *len += 6;
-      n = 1;
-    }
-    else {
-      if(*len + n >= cap)
-        break;
-      memcpy(buf + *len, p, n);
-      *len += n;
-    }
-    p += n ? n : 1;
-  }
-}
-
-/* After a cut at a byte count: drop an incomplete UTF-8 sequence at the end of s[0..len). */
-static size_t utf8_trim(const char *s, size_t len)
-{
-  size_t i = len, back = 0;
-  while(i > 0 && back < 3 && ((unsigned char)s[i - 1] & 0xc0) == 0x80) {
-    i--;
-    back++;
-  }
-  if(i > 0 && (unsigned char)s[i - 1] >= 0xc0) {
-    size_t need = (unsigned char)s[i - 1] >= 0xf0 ? 4 : (unsigned char)s[i - 1] >= 0xe0 ? 3 : 2;
-    if(back + 1 < need)
-      return i - 1;
-  }
-  return len;
+  if(*len < cap)
+    *len += escape_json(buf + *len, cap - *len, s);
 }
 
 void log_redact_userinfo(char *s)
@@ -157,19 +90,20 @@ void plog_fields(enum log_level lvl, const char *what, const struct log_fields *
   va_end(ap);
 }
 
-static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
-                         va_list ap)
+/* The whole line, newline included, into out[0..cap) (cut to cap); returns its length. */
+static size_t vrender(char *out, size_t cap, enum log_level lvl, const char *what, const struct log_fields *f,
+                      const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
+static size_t vrender(char *out, size_t cap, enum log_level lvl, const char *what, const struct log_fields *f,
+                      const char *fmt, va_list ap)
 {
   char msg[LOG_LINE_MAX];
   char line[LOG_LINE_MAX + 256];
   size_t len = 0;
-  int saved = errno, n;
+  int n;
 
-  if(lvl > log_max)
-    return;
   n = vsnprintf(msg, sizeof(msg), fmt, ap);
   if(n >= (int)sizeof(msg))
-    msg[utf8_trim(msg, sizeof(msg) - 1)] = '\0';
+    msg[escape_utf8_trim(msg, sizeof(msg) - 1)] = '\0';
   /* a URL's user:password never reaches a log, whoever passed it */
   log_redact_userinfo(msg);
   if(log_fmt == LOG_JSON) {
@@ -213,12 +147,42 @@ static void vplog_fields(enum log_level lvl, const char *what, const struct log_
              : snprintf(line, sizeof(line) - 1, "pinit: %s: %s", level_names[lvl], msg);
     len = n < 0 ? 0 : (size_t)n;
     if(len > sizeof(line) - 2)
-      len = utf8_trim(line, sizeof(line) - 2);
+      len = escape_utf8_trim(line, sizeof(line) - 2);
     line[len++] = '\n';
   }
+  if(len > cap)
+    len = cap;
+  memcpy(out, line, len);
+  return len;
+}
+
+static void vplog_fields(enum log_level lvl, const char *what, const struct log_fields *f, const char *fmt,
+                         va_list ap)
+{
+  char line[LOG_LINE_MAX + 256];
+  size_t len;
+  int saved = errno;
+
+  if(lvl > log_max)
+    return;
+  len = vrender(line, sizeof(line), lvl, what, f, fmt, ap);
   while(write(STDERR_FILENO, line, len) < 0 && errno == EINTR)
     ;
   errno = saved;
+}
+
+size_t log_render(char *out, size_t cap, enum log_level lvl, const char *what, const char *fmt, ...)
+{
+  va_list ap;
+  size_t len;
+  int saved = errno;
+  if(lvl > log_max)
+    return 0;
+  va_start(ap, fmt);
+  len = vrender(out, cap, lvl, what, NULL, fmt, ap);
+  va_end(ap);
+  errno = saved;
+  return len;
 }
 
 void plog(enum log_level lvl, const char *what, const char *fmt, ...)

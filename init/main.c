@@ -1,5 +1,6 @@
 /* main.c - argv dispatch only.  Every path returns an exit code here; nothing below exits. */
 #include "pinit/config.h"
+#include "pinit/exitcode.h"
 #include "pinit/ctl.h"
 #include "pinit/flink.h"
 #include "pinit/log.h"
@@ -36,7 +37,7 @@ static int cmd_config(void)
   struct config_error err;
   if(config_load(&cfg, NULL, environ, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   return config_print(&cfg, STDOUT_FILENO) ? 1 : 0;
 }
@@ -57,7 +58,7 @@ static int run_mode(int argc, char **argv)
     return 0;
   case OPTS_ERROR:
     log_error("usage", "%s (see pinit --help)", err);
-    return 64;
+    return EXITCODE_USAGE;
   case OPTS_RUN:
     break;
   }

@@ -1,5 +1,6 @@
 /* metrics.c - Prometheus text format of the supervisor's state.  See include/pinit/metrics.h. */
 #include "pinit/metrics.h"
+#include "pinit/escape.h"
 #include "pinit/exitcode.h"
 #include "pinit/supervise.h"
 
@@ -62,41 +63,6 @@ static void family(struct out *o, const char *name, const char *type, const char
   line(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-  unsigned char c = s[0];
-  size_t len, i;
-  unsigned char lo = 0x80, hi = 0xBF;
-
-  if(c < 0x80)
-    return 1;
-  if(c >= 0xC2 && c <= 0xDF)
-    len = 2;
-  else if(c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if(c == 0xE0)
-      lo = 0xA0;
-    else if(c == 0xED)
-      hi = 0x9F; /* no surrogates */
-  }
-  else if(c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if(c == 0xF0)
-      lo = 0x90;
-    else if(c == 0xF4)
-      hi = 0x8F;
-  }
-  else
-    return 0;
-  if(n < len || s[1] < lo || s[1] > hi)
-    return 0;
-  for(i = 2; i < len; i++)
-    if(s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
-  return len;
-}
-
 size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
 {
   const unsigned char *u = (const unsigned char *)s;
@@ -107,7 +73,7 @@ size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
   while(i < n && u[i]) {
     char esc[4];
     const char *piece = esc;
-    size_t k = utf8_len(u + i, n - i), plen;
+    size_t k = escape_utf8_len(s + i, n - i), plen;
     if(k == 0) {
       piece = "\xEF\xBF\xBD";
       plen = 3;
@@ -132,8 +98,7 @@ size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
   return len;
 }
 
-static const char *const state_labels[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
-static const char *const reason_labels[] = { "exit", "signal", "health", "manual" };
+/* the reasons a restart is counted under (SV_R_NONE is none) */
 static const enum sv_reason reason_index[] = { SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
 
 static void dependencies(struct out *o, const struct waiter *w)
@@ -209,12 +174,13 @@ size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
   line(&o, "pinit_service_ready %d\n", sv_is_ready(sv) && sv->ready ? 1 : 0);
 
   family(&o, "pinit_service_state", "gauge", "The supervisor's state of the child: 1 for the current state, 0 for the others.");
-  for(size_t i = 0; i < sizeof(state_labels) / sizeof(state_labels[0]); i++)
-    line(&o, "pinit_service_state{state=\"%s\"} %d\n", state_labels[i], (size_t)sv->state == i ? 1 : 0);
+  for(int i = 0; i < SV_STATE_COUNT; i++)
+    line(&o, "pinit_service_state{state=\"%s\"} %d\n", sv_state_label((enum sv_state)i), (int)sv->state == i ? 1 : 0);
 
   family(&o, "pinit_service_restarts_total", "counter", "Restarts of the child, by why the previous incarnation ended.");
-  for(size_t i = 0; i < sizeof(reason_labels) / sizeof(reason_labels[0]); i++)
-    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", reason_labels[i], sv->restarts_by[reason_index[i]]);
+  for(size_t i = 0; i < sizeof(reason_index) / sizeof(reason_index[0]); i++)
+    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", sv_reason_name(reason_index[i]),
+         sv->restarts_by[reason_index[i]]);
 
   family(&o, "pinit_service_last_exit_code", "gauge",
          "Exit code of the last incarnation, 128+N if killed by signal N; absent until the child first ended.");
@@ -223,8 +189,8 @@ size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
 
   family(&o, "pinit_service_start_time_seconds", "gauge",
          "Unix time the current incarnation (or, while none runs, the last one) was started; absent before the first start.");
-  if(sv->spawned_at)
-    line(&o, "pinit_service_start_time_seconds %.3f\n", ((double)sv->spawned_at + (double)v->wall_minus_mono_ms) / 1000.0);
+  if(clock_mono_is_set(sv->spawned_at))
+    line(&o, "pinit_service_start_time_seconds %.3f\n", ((double)sv->spawned_at.ms + (double)v->wall_minus_mono_ms) / 1000.0);
 
   family(&o, "pinit_service_backoff_seconds", "gauge",
          "Back-off delay chosen for the pending restart while the child is in back-off, 0 otherwise.");

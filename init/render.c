@@ -1,6 +1,7 @@
 /* render.c - the Flink config renderer's pure core: environment snapshot + base file ->
  * new file.  See include/pinit/render.h for the rules. */
 #include "pinit/render.h"
+#include "pinit/env.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -49,6 +50,7 @@ struct buf {
  * a legacy file); raw = the value as a string (NULL for YAML values that are not strings). */
 struct leaf {
   const char *key, *text, *raw;
+  const char *val;      /* the value as Flink reads it as a string (scalar value or text) */
   int line;
 };
 
@@ -62,9 +64,11 @@ struct ent {
   const char *key;
   const char *text;     /* YAML text written; NULL until emitted for values from the env */
   const char *raw;      /* the string value, NULL for a base YAML value that is no string */
+  const char *val;      /* the value as Flink reads it as a string (render_result.kv) */
   const char *src;      /* where the value came from, for warnings */
   int line;
   unsigned char layer, renamed;
+  unsigned char gone;   /* replaced by another name of the same option: not written */
 };
 
 struct ctx {
@@ -144,7 +148,7 @@ static void buf_addc(struct buf *b, char ch)
 }
 
 static int leaves_add(struct ctx *c, struct leaves *l, const char *key, const char *text,
-                      const char *raw, int line)
+                      const char *raw, const char *val, int line)
 {
   if(!key || (l->n == l->cap && c->oom))
     return -1;
@@ -158,7 +162,7 @@ static int leaves_add(struct ctx *c, struct leaves *l, const char *key, const ch
     l->v = v;
     l->cap = cap;
   }
-  l->v[l->n++] = (struct leaf){ key, text, raw, line };
+  l->v[l->n++] = (struct leaf){ key, text, raw, val, line };
   return 0;
 }
 
@@ -474,14 +478,55 @@ static struct ent *append(struct ctx *c, const char *key)
   return e;
 }
 
+/* Flink's other names of an option (ConfigOption.fallbackKeys() in 1.20.1), current name
+ * first: FLINK_PROPERTIES is the user's last word under any of them. */
+static const char *const aliases[][4] = {
+  { "execution.checkpointing.dir", "state.checkpoints.dir", "state.backend.fs.checkpointdir", NULL },
+  { "execution.checkpointing.savepoint-dir", "state.savepoints.dir", "savepoints.state.backend.fs.dir", NULL },
+  { "high-availability.type", "high-availability", "recovery.mode", NULL },
+  { "high-availability.zookeeper.quorum", "recovery.zookeeper.quorum", NULL, NULL },
+  { "high-availability.storageDir", "high-availability.zookeeper.storageDir", "recovery.zookeeper.storageDir", NULL },
+  { "high-availability.cluster-id", "high-availability.zookeeper.path.namespace",
+    "recovery.zookeeper.path.namespace", NULL },
+  { "env.java.opts.all", "env.java.opts", NULL, NULL },
+  { "state.backend.type", "state.backend", NULL, NULL },
+  { "restart-strategy.type", "restart-strategy", NULL, NULL },
+  { "rest.port", "web.port", NULL, NULL },
+};
+
+/* The alias row of key, or -1. */
+static int alias_row(const char *key)
+{
+  for(size_t r = 0; r < sizeof(aliases) / sizeof(aliases[0]); r++)
+    for(int j = 0; j < 4 && aliases[r][j]; j++)
+      if(!strcmp(aliases[r][j], key))
+        return (int)r;
+  return -1;
+}
+
+/* The entry that gives key's option its value (under any of its names), or NONE. */
+static size_t find_option(struct ctx *c, const char *key)
+{
+  int r = alias_row(key);
+  size_t i = find(c, key);
+  if(i != NONE && !c->ent[i].gone)
+    return i;
+  for(int j = 0; r >= 0 && j < 4 && aliases[r][j]; j++)
+    if((i = find(c, aliases[r][j])) != NONE && !c->ent[i].gone)
+      return i;
+  return NONE;
+}
+
 /* Set key from one source.  Within one source the current name beats its deprecated short
- * form whatever the order (Flink reads the deprecated one only as a fallback). */
-static void set(struct ctx *c, const char *key, const char *text, const char *raw,
+ * form whatever the order (Flink reads the deprecated one only as a fallback).  A later
+ * source replaces the option under every other name it was set by an earlier source. */
+static void set(struct ctx *c, const char *key, const char *text, const char *raw, const char *val,
                 enum layer layer, int renamed, const char *src, int line)
 {
-  char k[72];
+  char k[72], k2[72];
   size_t i;
   struct ent *e;
+  int r;
   if(!key || (!raw && !text))
     return;
   i = find(c, key);
@@ -491,7 +536,7 @@ static void set(struct ctx *c, const char *key, const char *text, const char *ra
   }
   else {
     e = &c->ent[i];
-    if(e->layer == layer && e->renamed != renamed) {
+    if(!e->gone && e->layer == layer && e->renamed != renamed) {
       warn(c, src, line, "'%s' is set under its current and its deprecated name: the deprecated "
            "one is ignored", kshow(key, k));
       if(renamed)
@@ -500,10 +545,25 @@ static void set(struct ctx *c, const char *key, const char *text, const char *ra
   }
   e->text = text;
   e->raw = raw;
+  e->val = val;
   e->src = src;
   e->line = line;
   e->layer = (unsigned char)layer;
   e->renamed = (unsigned char)renamed;
+  e->gone = 0;
+  if(layer == L_BASE || (r = alias_row(key)) < 0)
+    return;
+  for(int j = 0; j < 4 && aliases[r][j]; j++) {
+    struct ent *o;
+    if(!strcmp(aliases[r][j], key) || (i = find(c, aliases[r][j])) == NONE)
+      continue;
+    o = &c->ent[i];
+    if(o->gone || o->layer >= layer)
+      continue;
+    o->gone = 1;
+    warn(c, src, line, "'%s' replaces '%s' from %s (the same Flink option)", kshow(key, k),
+         kshow(o->key, k2), o->src);
+  }
 }
 
 static const char *const renames[][2] = {
@@ -513,8 +573,38 @@ static const char *const renames[][2] = {
   { "env.java.opts", "env.java.opts.all" },
 };
 
+/* env.java.opts from the environment next to the base file's env.java.opts.all: Flink reads
+ * only .all, which holds the image's Java 17 --add-opens flags; keep them and add the user's.
+ * Returns 1 when handled. */
+static int merge_java_opts(struct ctx *c, const char *key, const char *raw, enum layer layer,
+                           const char *src, int line)
+{
+  size_t i;
+  struct ent *b;
+  char *m;
+  size_t bn, n;
+  if(layer == L_BASE || !raw || strcmp(key, "env.java.opts") ||
+     (i = find(c, "env.java.opts.all")) == NONE || (b = &c->ent[i])->gone || b->layer != L_BASE || !b->val)
+    return 0;
+  bn = strlen(b->val);
+  n = strlen(raw);
+  if(bn >= n && !strcmp(b->val + bn - n, raw) && (bn == n || b->val[bn - n - 1] == ' '))
+    m = (char *)b->val;        /* a re-render: the previous output already ends with them */
+  else if(!(m = amalloc(c, bn + n + 2)))
+    return 1;
+  else {
+    memcpy(m, b->val, bn);
+    m[bn] = ' ';
+    memcpy(m + bn + 1, raw, n + 1);
+  }
+  warn(c, src, line, "'env.java.opts' is appended to the base file's 'env.java.opts.all' (Flink reads "
+       "only the latter): the image's JVM options are kept");
+  set(c, "env.java.opts.all", NULL, m, m, layer, 1, src, line);
+  return 1;
+}
+
 /* Validate a key, rename it (config.yaml only) and set it; warns instead when it is bad. */
-static void set_key(struct ctx *c, const char *key, const char *text, const char *raw,
+static void set_key(struct ctx *c, const char *key, const char *text, const char *raw, const char *val,
                     enum layer layer, const char *src, int line)
 {
   const char *why;
@@ -524,6 +614,8 @@ static void set_key(struct ctx *c, const char *key, const char *text, const char
     warn(c, src, line, "key '%s' %s: ignored", kshow(key, k), why);
     return;
   }
+  if(merge_java_opts(c, key, raw, layer, src, line))
+    return;
   if(c->fmt == RENDER_YAML) {
     for(size_t r = 0; r < sizeof(renames) / sizeof(renames[0]); r++) {
       if(!strcmp(key, renames[r][0])) {
@@ -535,26 +627,90 @@ static void set_key(struct ctx *c, const char *key, const char *text, const char
       }
     }
   }
-  set(c, key, text, raw, layer, renamed, src, line);
+  set(c, key, text, raw, val, layer, renamed, src, line);
 }
 
-/* A value from the environment: a string.  config.yaml cannot hold invalid UTF-8; Flink trims
- * flink-conf.yaml values. */
+/* Keys pinit knows Flink's spelling of (the case-sensitivity warning). */
+static const char *const known_keys[] = {
+  "jobmanager.rpc.address", "jobmanager.rpc.port", "taskmanager.rpc.port", "taskmanager.numberOfTaskSlots",
+  "blob.server.port", "rest.bind-port", "jobmanager.memory.heap.size", "jobmanager.memory.process.size",
+  "taskmanager.memory.process.size", "parallelism.default", "execution.checkpointing.interval",
+};
+
+static int known_key(const char *key, const char **spelt)
+{
+  int r;
+  for(size_t i = 0; i < sizeof(known_keys) / sizeof(known_keys[0]); i++)
+    if(!strcasecmp(known_keys[i], key))
+      return *spelt = known_keys[i], 1;
+  for(r = 0; r < (int)(sizeof(aliases) / sizeof(aliases[0])); r++)
+    for(int j = 0; j < 4 && aliases[r][j]; j++)
+      if(!strcasecmp(aliases[r][j], key))
+        return *spelt = aliases[r][j], 1;
+  return 0;
+}
+
+/* One line for what Flink reads differently from what a person may mean (never the value). */
+static void surprises(struct ctx *c, const char *key, const char *v, size_t n, enum layer layer,
+                      const char *src, int line)
+{
+  static const char *const bools[] = { "yes", "no", "on", "off", "y", "n" };
+  const char *spelt;
+  char k[72], k2[72];
+  for(size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++)
+    if(strlen(bools[i]) == n && !strncasecmp(v, bools[i], n))
+      warn(c, src, line, "'%s': Flink's booleans are only true and false (yes/no/on/off are not)", kshow(key, k));
+  if(n > 2 && v[0] == '0' && strchr("xXoObB", v[1]))
+    warn(c, src, line, "'%s': Flink reads integers in decimal only (0x.., 0o.., 0b.. are not numbers)",
+         kshow(key, k));
+  if(known_key(key, &spelt) && strcmp(spelt, key))
+    warn(c, src, line, "'%s' is not '%s': Flink's keys are case-sensitive", kshow(key, k), kshow(spelt, k2));
+  if(layer == L_PROPS && n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0])
+    warn(c, src, line, "'%s': quotes in FLINK_PROPERTIES are part of the value", kshow(key, k));
+  if(c->fmt == RENDER_LEGACY && n >= 2 && v[0] == '[' && v[n - 1] == ']')
+    warn(c, src, line, "'%s': flink-conf.yaml has no [a, b] lists, Flink reads the brackets as text "
+         "(write a;b)", kshow(key, k));
+  if(!strncmp(key, "env.java.opts", 13)) {
+    size_t q = 0;
+    for(size_t i = 0; i < n; i++)
+      q += v[i] == '\'';
+    if(memchr(v, '"', n) || q % 2)
+      warn(c, src, line, "'%s': double quotes or an unpaired ' in JVM options break Flink's config.sh",
+           kshow(key, k));
+  }
+}
+
+/* Java's String.trim(): drop characters <= ' ' at both ends of (*s, *n). */
+static void trim_blanks(const char **s, size_t *n)
+{
+  while(*n && (unsigned char)(*s)[*n - 1] <= ' ')
+    --*n;
+  while(*n && (unsigned char)**s <= ' ')
+    ++*s, --*n;
+}
+
+/* A value from the environment: a string, trimmed at both ends as Flink's entrypoint and its
+ * flink-conf.yaml reader do (a trailing newline from a Secret or ConfigMap file).  Neither file
+ * can carry invalid UTF-8.  Whitespace inside JVM options becomes a space (config.sh). */
 static void set_env(struct ctx *c, const char *key, const char *val, size_t n, enum layer layer,
                     const char *src, int line)
 {
-  char k[72];
-  if(c->fmt == RENDER_LEGACY) {
-    while(n && (unsigned char)val[n - 1] <= ' ')
-      n--;
-    while(n && (unsigned char)*val <= ' ')
-      val++, n--;
-  }
-  else if(!utf8_valid(val, n)) {
+  char k[72], *v;
+  trim_blanks(&val, &n);
+  if(!utf8_valid(val, n)) {
     warn(c, src, line, "the value of '%s' is not valid UTF-8: ignored", kshow(key, k));
     return;
   }
-  set_key(c, key, NULL, astrndup(c, val, n), layer, src, line);
+  if(!(v = astrndup(c, val, n)))
+    return;
+  if(!strncmp(key, "env.java.opts", 13) && strpbrk(v, "\t\r\n\v\f")) {
+    for(char *p = v; (p = strpbrk(p, "\t\r\n\v\f")); p++)
+      *p = ' ';
+    warn(c, src, line, "'%s': tabs and line breaks in JVM options written as spaces (Flink's config.sh "
+         "would drop every option)", kshow(key, k));
+  }
+  surprises(c, key, v, n, layer, src, line);
+  set_key(c, key, NULL, v, v, layer, src, line);
 }
 
 /* ---- YAML files ---------------------------------------------------------------------------- */
@@ -785,6 +941,18 @@ static int emit_node(struct yfile *f, struct buf *b, int id, int flow, int depth
   return 0;
 }
 
+/* A null scalar: plain empty, ~, null (any YAML 1.2 case), or tagged !!null. */
+static int is_null(const yaml_node_t *n)
+{
+  const char *v = (const char *)n->data.scalar.value;
+  if(n->type != YAML_SCALAR_NODE)
+    return 0;
+  if(!strcmp((const char *)n->tag, YAML_ORG "null"))
+    return 1;
+  return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !strcmp((const char *)n->tag, STR_TAG) &&
+         (!*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL"));
+}
+
 /* Flatten a mapping into f->out: "a: {b: 1}" gives "a.b" -> "1". */
 static int walk_map(struct yfile *f, const yaml_node_t *map, const char *prefix, int depth)
 {
@@ -794,7 +962,7 @@ static int walk_map(struct yfile *f, const yaml_node_t *map, const char *prefix,
   for(yaml_node_pair_t *pr = map->data.mapping.pairs.start; pr < map->data.mapping.pairs.top; pr++) {
     yaml_node_t *key = yaml_document_get_node(&f->doc, pr->key);
     yaml_node_t *val = yaml_document_get_node(&f->doc, pr->value);
-    const char *ks = (const char *)key->data.scalar.value, *raw;
+    const char *ks = (const char *)key->data.scalar.value, *raw, *sval;
     size_t kn = key->data.scalar.length, pn = strlen(prefix);
     int line = (int)key->start_mark.line + 1;
     char *full;
@@ -815,12 +983,20 @@ static int walk_map(struct yfile *f, const yaml_node_t *map, const char *prefix,
         return -1;
       continue;
     }
+    if(is_null(val)) {            /* Flink 1.20 refuses to load a null value */
+      char k[72];
+      warn(c, f->name, line, "'%s' has no value (null), which Flink cannot load: not written", kshow(full, k));
+      continue;
+    }
     c->scratch.len = 0;
     if(emit_node(f, &c->scratch, pr->value, 0, depth + 1, &raw))
       return -1;
     if(raw && !(raw = astrndup(c, raw, strlen(raw))))   /* it lives in the libyaml document */
       return fail(c, f->name, 0, "out of memory");
-    if(c->scratch.oom || leaves_add(c, f->out, full, astrndup(c, c->scratch.p, c->scratch.len), raw, line)) {
+    sval = val->type == YAML_SCALAR_NODE ? astrndup(c, (const char *)val->data.scalar.value, val->data.scalar.length)
+                                         : astrndup(c, c->scratch.p, c->scratch.len);
+    if(c->scratch.oom || !sval ||
+       leaves_add(c, f->out, full, astrndup(c, c->scratch.p, c->scratch.len), raw, sval, line)) {
       c->oom = 1;
       return fail(c, f->name, 0, "out of memory");
     }
@@ -828,13 +1004,12 @@ static int walk_map(struct yfile *f, const yaml_node_t *map, const char *prefix,
   return 0;
 }
 
-/* Refuse two keys that flatten to one ("a.b: 1" and "a: {b: 2}"). */
+/* Two keys that flatten to one ("a.b: 1" and "a: {b: 2}"): Flink uses the later one. */
 static int check_flat(struct yfile *f)
 {
   struct leaves *l = f->out;
   struct kref *k;
   char q[72];
-  int rc = 0;
   if(l->n < 2)
     return 0;
   if(!(k = malloc(l->n * sizeof(*k)))) {
@@ -844,12 +1019,12 @@ static int check_flat(struct yfile *f)
   for(size_t i = 0; i < l->n; i++)
     k[i] = (struct kref){ l->v[i].key, l->v[i].line };
   qsort(k, l->n, sizeof(*k), kref_cmp);
-  for(size_t i = 1; !rc && i < l->n; i++)
+  for(size_t i = 1; i < l->n; i++)
     if(!strcmp(k[i - 1].s, k[i].s))
-      rc = fail(f->c, f->name, k[i].line, "duplicate key '%s' (lines %d and %d)", kshow(k[i].s, q),
-                k[i - 1].line, k[i].line);
+      warn(f->c, f->name, k[i].line, "'%s' is set twice, flat and nested (lines %d and %d): the later "
+           "one is used, as Flink does", kshow(k[i].s, q), k[i - 1].line, k[i].line);
   free(k);
-  return rc;
+  return 0;
 }
 
 /* Parse a YAML file and flatten it into out (leaves point into the arena). */
@@ -953,7 +1128,7 @@ static int legacy_parse(struct ctx *c, const char *s, size_t n, const char *name
         }
         else {
           const char *v = astrndup(c, s + vs, ve - vs);
-          if(leaves_add(c, out, astrndup(c, s + ks, ke - ks), NULL, v, line) || !v)
+          if(leaves_add(c, out, astrndup(c, s + ks, ke - ks), NULL, v, v, line) || !v)
             return fail(c, name, 0, "out of memory");
         }
       }
@@ -964,21 +1139,6 @@ static int legacy_parse(struct ctx *c, const char *s, size_t n, const char *name
 }
 
 /* ---- the environment ----------------------------------------------------------------------- */
-
-static const char *env_getn(char *const *envp, const char *name, size_t n)
-{
-  for(; envp && *envp; envp++)
-    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
-      return *envp + n + 1;
-  return NULL;
-}
-
-/* The variable's value, NULL when unset or empty. */
-static const char *env_val(char *const *envp, const char *name)
-{
-  const char *v = env_getn(envp, name, strlen(name));
-  return v && *v ? v : NULL;
-}
 
 static int name_char(char ch, int first)
 {
@@ -1012,8 +1172,11 @@ static int substitute(struct ctx *c, const char *v, size_t n)
       continue;
     }
     const char *val = env_getn(c->in->envp, v + s, e - s);
-    if(val)
-      buf_adds(b, val);
+    if(val) {                   /* trimmed, like a whole value from the environment */
+      size_t vn = strlen(val);
+      trim_blanks(&val, &vn);
+      buf_add(b, val, vn);
+    }
     i = e + brace;
   }
   if(b->oom) {
@@ -1023,13 +1186,33 @@ static int substitute(struct ctx *c, const char *v, size_t n)
   return b->len > MAX_VALUE ? -1 : 0;
 }
 
+/* Blanks around a key: ASCII whitespace, and (with a warning) a BOM or no-break space. */
+static int key_blank(const char *p, const char *end, int tail)
+{
+  static const char ws[] = " \t\r\n\v\f";
+  if(tail) {
+    if(end - p >= 1 && strchr(ws, end[-1]))
+      return 1;
+    if(end - p >= 3 && !memcmp(end - 3, "\xef\xbb\xbf", 3))
+      return 3;
+    return end - p >= 2 && !memcmp(end - 2, "\xc2\xa0", 2) ? 2 : 0;
+  }
+  if(end - p >= 1 && strchr(ws, *p))
+    return 1;
+  if(end - p >= 3 && !memcmp(p, "\xef\xbb\xbf", 3))
+    return 3;
+  return end - p >= 2 && !memcmp(p, "\xc2\xa0", 2) ? 2 : 0;
+}
+
+/* FLINK_PROPERTIES: lines end at \n, \r\n or a lone \r. */
 static void apply_properties(struct ctx *c, const char *fp)
 {
   static const char ws[] = " \t\r\n\v\f";
   char k[72];
   int line = 0;
   for(const char *p = fp; *p && !c->oom;) {
-    const char *eol = strchr(p, '\n'), *end = eol ? eol : p + strlen(p), *colon, *ke, *vs, *ve;
+    const char *eol = strpbrk(p, "\r\n"), *end = eol ? eol : p + strlen(p), *colon, *ke, *vs, *ve;
+    int odd = 0, w;
     line++;
     while(p < end && strchr(ws, *p))
       p++;
@@ -1039,13 +1222,17 @@ static void apply_properties(struct ctx *c, const char *fp)
       if(!(colon = memchr(p, ':', (size_t)(end - p))))
         warn(c, "FLINK_PROPERTIES", line, "no ':' in the line: ignored");
       else {
-        for(ke = colon; ke > p && strchr(ws, ke[-1]); ke--)
-          ;
+        for(; (w = key_blank(p, colon, 0)); p += w)
+          odd |= w > 1;
+        for(ke = colon; (w = key_blank(p, ke, 1)); ke -= w)
+          odd |= w > 1;
         for(vs = colon + 1, ve = end; vs < ve && strchr(ws, *vs); vs++)
           ;
         const char *key = astrndup(c, p, (size_t)(ke - p));
         if(!key)
           return;
+        if(odd)
+          warn(c, "FLINK_PROPERTIES", line, "a BOM or no-break space around the key '%s': removed", kshow(key, k));
         if(substitute(c, vs, (size_t)(ve - vs)))
           warn(c, "FLINK_PROPERTIES", line, "the value of '%s' is longer than %d bytes after "
                "substitution: ignored", kshow(key, k), MAX_VALUE);
@@ -1053,7 +1240,9 @@ static void apply_properties(struct ctx *c, const char *fp)
           set_env(c, key, c->scratch.p, c->scratch.len, L_PROPS, "FLINK_PROPERTIES", line);
       }
     }
-    p = eol ? eol + 1 : end + strlen(end);
+    if(!eol)
+      break;
+    p = eol + (eol[0] == '\r' && eol[1] == '\n' ? 2 : 1);
   }
 }
 
@@ -1075,29 +1264,42 @@ static void apply_env(struct ctx *c)
 {
   char *const *envp = c->in->envp;
   const char *v, *ha;
+  size_t storage = NONE, i;
 
-  v = env_val(envp, "JOB_MANAGER_RPC_ADDRESS");
+  v = env_value(envp, "JOB_MANAGER_RPC_ADDRESS");
   if(!v && c->in->rpc_address && *c->in->rpc_address)
     v = c->in->rpc_address;
   if(v)
     set_env(c, "jobmanager.rpc.address", v, strlen(v), L_DEFAULT, "JOB_MANAGER_RPC_ADDRESS", 0);
   set_env(c, "blob.server.port", "6124", 4, L_DEFAULT, "defaults", 0);
   set_env(c, "query.server.port", "6125", 4, L_DEFAULT, "defaults", 0);
-  if((v = env_val(envp, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS")))
+  if((v = env_value(envp, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS")))
     set_env(c, "taskmanager.numberOfTaskSlots", v, strlen(v), L_DEFAULT, "TASK_MANAGER_NUMBER_OF_TASK_SLOTS", 0);
 
   for(size_t m = 0; m < sizeof(mapped) / sizeof(mapped[0]); m++)
-    if((v = env_val(envp, mapped[m][0])))
+    if((v = env_value(envp, mapped[m][0])))
       set_env(c, mapped[m][1], v, strlen(v), L_MAPPED, mapped[m][0], 0);
-  ha = env_val(envp, "HA_MODE");
-  if(ha && strcasecmp(ha, "none") && !env_val(envp, "HA_STORAGE_DIR") &&
-     find(c, "high-availability.storageDir") == NONE) {
+  ha = env_value(envp, "HA_MODE");
+  if(ha && strcasecmp(ha, "none") && !env_value(envp, "HA_STORAGE_DIR") &&
+     find_option(c, "high-availability.storageDir") == NONE) {
     v = "file:///opt/flink/savepoints/ha";
     set_env(c, "high-availability.storageDir", v, strlen(v), L_MAPPED, "HA_MODE", 0);
+    storage = find(c, "high-availability.storageDir");
   }
 
+  for(const char *const *pin = c->in->pins; pin && *pin; pin++) {
+    const char *colon = strchr(*pin, ':');
+    char *key;
+    if(!colon || !(key = astrndup(c, *pin, (size_t)(colon - *pin))))
+      continue;
+    set_env(c, key, colon + 1, strlen(colon + 1), L_DEFAULT, "pinned", 0);
+  }
   if((v = env_getn(envp, "FLINK_PROPERTIES", 16)))
     apply_properties(c, v);
+  /* FLINK_PROPERTIES turned HA off: the default storage dir is not the user's */
+  if(storage != NONE && c->ent[storage].layer == L_MAPPED && (i = find_option(c, "high-availability.type")) != NONE &&
+     c->ent[i].val && !strcasecmp(c->ent[i].val, "none"))
+    c->ent[storage].gone = 1;
 }
 
 /* ---- output -------------------------------------------------------------------------------- */
@@ -1108,6 +1310,8 @@ static int emit_yaml(struct ctx *c, struct buf *out)
   for(size_t i = 0; i < c->nent; i++) {
     struct ent *e = &c->ent[i];
     const char *key;
+    if(e->gone)
+      continue;
     if(!e->text && !(e->text = string_text(c, e->raw, strlen(e->raw), 0)))
       break;
     if(!(key = string_text(c, e->key, strlen(e->key), 0)))
@@ -1123,8 +1327,8 @@ static int emit_yaml(struct ctx *c, struct buf *out)
     }
     buf_adds(out, e->text);
     buf_addc(out, '\n');
+    c->res->nkeys++;
   }
-  c->res->nkeys = c->nent;
   return c->oom || out->oom ? -1 : 0;
 }
 
@@ -1135,6 +1339,8 @@ static int emit_legacy(struct ctx *c, struct buf *out)
   c->res->nkeys = 0;
   for(size_t i = 0; i < c->nent; i++) {
     struct ent *e = &c->ent[i];
+    if(e->gone)
+      continue;
     const char *why = strchr(e->key, '#') ? "has '#' in its name" : !*e->raw ? "has an empty value" :
                       strchr(e->raw, '#') ? "has '#' in its value (Flink would cut it there)" :
                       strpbrk(e->raw, "\r\n") ? "has a line break in its value" : NULL;
@@ -1166,7 +1372,7 @@ static int self_check(struct ctx *c, const char *doc, size_t len)
   for(size_t i = 0; !rc && i < c->nent; i++) {
     struct ent *e = &c->ent[i];
     struct leaf *f;
-    if(!e->text)                       /* not written (legacy) */
+    if(!e->text || e->gone)            /* not written */
       continue;
     f = j < l.n ? &l.v[j] : NULL;
     j++;
@@ -1180,6 +1386,55 @@ static int self_check(struct ctx *c, const char *doc, size_t len)
     rc = fail(c, name, l.v[j].line, "self-check: unexpected key");
   free(l.v);
   return rc;
+}
+
+/* snakeyaml-engine's LoadSettings codePointLimit: Flink refuses a longer config.yaml. */
+#define YAML_CODE_POINTS_MAX (3 * 1024 * 1024)
+
+static int check_size(struct ctx *c, const char *doc, size_t len)
+{
+  size_t cps = 0;
+  char name[64];
+  for(size_t i = 0; i < len; i++)
+    cps += ((unsigned char)doc[i] & 0xc0) != 0x80;
+  snprintf(name, sizeof(name), "rendered %s", render_file_name(c->fmt));
+  if(c->fmt == RENDER_YAML && cps > YAML_CODE_POINTS_MAX)
+    return fail(c, name, 0, "%zu characters, more than Flink's YAML reader accepts (%d)", cps,
+                YAML_CODE_POINTS_MAX);
+  return 0;
+}
+
+/* The keys written and their values as Flink reads them, in one malloc'd block. */
+static int collect(struct ctx *c, struct render_result *res)
+{
+  size_t n = 0, bytes = 0;
+  char *p;
+  for(size_t i = 0; i < c->nent; i++)
+    if(c->ent[i].text && !c->ent[i].gone && c->ent[i].val)
+      n++, bytes += strlen(c->ent[i].key) + strlen(c->ent[i].val) + 2;
+  if(!(res->kv = malloc(n * sizeof(*res->kv) + bytes + 1)))
+    return c->oom = 1, -1;
+  p = (char *)(res->kv + n);
+  for(size_t i = 0; i < c->nent; i++) {
+    const struct ent *e = &c->ent[i];
+    size_t kn, vn;
+    if(!e->text || e->gone || !e->val)
+      continue;
+    kn = strlen(e->key) + 1;
+    vn = strlen(e->val) + 1;
+    res->kv[res->nkv].key = memcpy(p, e->key, kn);
+    res->kv[res->nkv++].value = memcpy(p + kn, e->val, vn);
+    p += kn + vn;
+  }
+  return 0;
+}
+
+const char *render_get(const struct render_result *res, const char *key)
+{
+  for(size_t i = 0; res && i < res->nkv; i++)
+    if(!strcmp(res->kv[i].key, key))
+      return res->kv[i].value;
+  return NULL;
 }
 
 /* ---- entry points -------------------------------------------------------------------------- */
@@ -1206,6 +1461,7 @@ int render_document(const struct render_input *in, struct render_result *res, st
   struct ctx c;
   struct leaves base = { 0 };
   struct buf out = { 0 };
+  enum render_format bfmt;
   int rc;
 
   memset(&c, 0, sizeof(c));
@@ -1217,17 +1473,31 @@ int render_document(const struct render_input *in, struct render_result *res, st
   c.fmt = in->format == RENDER_LEGACY ? RENDER_LEGACY : RENDER_YAML;
   c.base_name = in->base_name ? in->base_name : render_file_name(c.fmt);
 
-  rc = !in->base ? 0 : c.fmt == RENDER_YAML ? yaml_flatten(&c, in->base, in->base_len, c.base_name, &base)
-                                            : legacy_parse(&c, in->base, in->base_len, c.base_name, 0, &base);
-  for(size_t i = 0; !rc && i < base.n; i++)
-    set_key(&c, base.v[i].key, base.v[i].text, base.v[i].raw, L_BASE, c.base_name, base.v[i].line);
+  bfmt = in->base_format == RENDER_AUTO ? c.fmt : in->base_format == RENDER_LEGACY ? RENDER_LEGACY : RENDER_YAML;
+  if(in->base_name)
+    c.base_name = in->base_name;
+  else if(bfmt != c.fmt)
+    c.base_name = render_file_name(bfmt);
+  rc = !in->base ? 0 : bfmt == RENDER_YAML ? yaml_flatten(&c, in->base, in->base_len, c.base_name, &base)
+                                           : legacy_parse(&c, in->base, in->base_len, c.base_name, 0, &base);
+  for(size_t i = 0; !rc && i < base.n; i++) {
+    const struct leaf *l = &base.v[i];
+    if(bfmt != c.fmt)           /* config.yaml into flink-conf.yaml: the values Flink read */
+      set_key(&c, l->key, NULL, l->val, l->val, L_BASE, c.base_name, l->line);
+    else
+      set_key(&c, l->key, l->text, l->raw, l->val, L_BASE, c.base_name, l->line);
+  }
   free(base.v);
   if(!rc) {
     apply_env(&c);
     rc = c.oom ? -1 : c.fmt == RENDER_YAML ? emit_yaml(&c, &out) : emit_legacy(&c, &out);
   }
   if(!rc && !c.oom)
+    rc = check_size(&c, out.p, out.len);
+  if(!rc && !c.oom)
     rc = self_check(&c, out.p, out.len);
+  if(!rc && !c.oom)
+    rc = collect(&c, res);
   if(c.oom || out.oom) {
     memset(err, 0, sizeof(*err));
     fail(&c, c.base_name, 0, "out of memory");
@@ -1237,6 +1507,9 @@ int render_document(const struct render_input *in, struct render_result *res, st
   ctx_free(&c);
   if(rc) {
     free(out.p);
+    free(res->kv);
+    res->kv = NULL;
+    res->nkv = 0;
     return -1;
   }
   res->doc = out.p;
@@ -1247,8 +1520,11 @@ int render_document(const struct render_input *in, struct render_result *res, st
 void render_result_free(struct render_result *res)
 {
   free(res->doc);
+  free(res->kv);
   res->doc = NULL;
+  res->kv = NULL;
   res->len = 0;
+  res->nkv = 0;
 }
 
 int render_check(const char *doc, size_t len, enum render_format format, struct render_error *err)

@@ -1,15 +1,17 @@
-/* render_cmd.c - `pinit render [--dry-run] [--format auto|yaml|legacy]`.
+/* render_cmd.c - `pinit render [--dry-run] [--format auto|yaml|legacy] [--role ROLE]`: the
+ * render step of `pinit flink ROLE` (flink_conf_render), and nothing else.
  * See include/pinit/render.h. */
 #include "pinit/render.h"
+#include "pinit/exitcode.h"
+#include "pinit/config.h"
+#include "pinit/flink_conf.h"
 #include "pinit/log.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define EX_USAGE 64
-#define EX_CONFIG 78
 
-static const char usage[] = "usage: pinit render [--dry-run] [--format auto|yaml|legacy]";
+static const char usage[] = "usage: pinit render [--dry-run] [--format auto|yaml|legacy] [--role ROLE]";
 
 static int parse_format(const char *s, enum render_format *out)
 {
@@ -23,9 +25,16 @@ static int parse_format(const char *s, enum render_format *out)
   return -1;
 }
 
+extern char **environ;
+
 int cmd_render(int argc, char **argv, char **envp)
 {
+  static struct config cfg;
+  struct flink_conf fc;
+  struct config_error err;
   struct render_opts o;
+  const char *role = NULL;
+  int live;
   memset(&o, 0, sizeof(o));
   for(int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = NULL;
@@ -36,26 +45,45 @@ int cmd_render(int argc, char **argv, char **envp)
              "Render the Flink configuration (config.yaml or flink-conf.yaml in FLINK_CONF_DIR,\n"
              "else $FLINK_HOME/conf) from the environment and FLINK_PROPERTIES, and exit.\n"
              "  -n, --dry-run     print the rendered file on stdout, write nothing\n"
-             "  --format FORMAT   auto (the file this Flink version reads), yaml or legacy\n", usage);
+             "  --format FORMAT   auto (the file this Flink version reads), yaml or legacy;\n"
+             "                    default: [flink] format (PINIT_FLINK_FORMAT)\n"
+             "  --role ROLE       add the role's pinned keys, as `pinit flink ROLE` does\n"
+             "The same step as `pinit flink ROLE`: NAME_FILE secrets, FLINK_HOME, [flink] home,\n"
+             "conf_dir and format (PINIT_FLINK_*) apply.\n", usage);
       return 0;
+    }
+    else if(!strcmp(a, "--role")) {
+      if(++i == argc) {
+        log_error("render", "--role needs a value (%s)", usage);
+        return EXITCODE_USAGE;
+      }
+      role = argv[i];
     }
     else if(!strncmp(a, "--format=", 9))
       val = a + 9;
     else if(!strcmp(a, "--format")) {
       if(++i == argc) {
         log_error("render", "--format needs a value (%s)", usage);
-        return EX_USAGE;
+        return EXITCODE_USAGE;
       }
       val = argv[i];
     }
     else {
       log_error("render", "unknown argument '%s' (%s)", a, usage);
-      return EX_USAGE;
+      return EXITCODE_USAGE;
     }
     if(val && parse_format(val, &o.format)) {
       log_error("render", "--format: '%s' is not auto, yaml or legacy", val);
-      return EX_USAGE;
+      return EXITCODE_USAGE;
     }
   }
-  return render_flink_config(envp, &o, NULL, 0) ? EX_CONFIG : 0;
+  live = envp == environ;       /* NAME_FILE secrets change the process environment */
+  if(config_load_secret_files(&err) || config_load(&cfg, NULL, live ? environ : envp, &err)) {
+    log_error("config", "%s", err.msg);
+    return EXITCODE_CONFIG;
+  }
+  if(flink_conf_render(&cfg, live ? environ : envp, role, o.format, o.dry_run, &fc) < 0)
+    return EXITCODE_CONFIG;
+  flink_conf_free(&fc);
+  return 0;
 }

@@ -1,7 +1,9 @@
 /* render_file.c - the Flink config renderer's file layer: which file, atomic write, the
  * read-only conf dir fallback.  See include/pinit/render.h. */
 #include "pinit/render.h"
+#include "pinit/env.h"
 #include "pinit/log.h"
+#include "pinit/trusted_path.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,19 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_BASE (16u << 20)   /* a base file larger than this is refused */
 #define COPY_DIR "pinit-flink-conf"
-
-static const char *env_val(char **envp, const char *name)
-{
-  size_t n = strlen(name);
-  for(; envp && *envp; envp++)
-    if(!strncmp(*envp, name, n) && (*envp)[n] == '=')
-      return (*envp)[n + 1] ? *envp + n + 1 : NULL;
-  return NULL;
-}
 
 static int path_join(char *out, size_t cap, const char *dir, const char *name)
 {
@@ -147,31 +141,52 @@ enum render_format render_pick_format(const char *flink_home, const char *conf_d
     if(major < 1 || (major == 1 && minor < 19))
       return RENDER_LEGACY;
   }
-  if(!path_join(path, sizeof(path), conf_dir, "flink-conf.yaml") && !stat(path, &st))
+  if(!path_join(path, sizeof(path), conf_dir, "flink-conf.yaml") && !lstat(path, &st))
     return RENDER_LEGACY;
   return RENDER_YAML;
 }
 
-int render_write_atomic(const char *dir, const char *name, const char *buf, size_t len,
-                        enum render_format format)
+/* A temp name in dfd for name, created O_EXCL (links are never followed by O_EXCL). */
+static int open_temp(int dfd, const char *name, char *tmp, size_t cap)
 {
-  char path[PATH_MAX], tmp[PATH_MAX], *back = NULL;
+  static unsigned counter;
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  for(int tries = 0; tries < 100; tries++) {
+    unsigned r = (unsigned)getpid() * 2654435761u ^ (unsigned)ts.tv_nsec ^ (++counter * 40503u);
+    int fd;
+    if(snprintf(tmp, cap, ".%s.pinit-%08x", name, r) >= (int)cap) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if(fd >= 0 || errno != EEXIST)
+      return fd;
+  }
+  errno = EEXIST;
+  return -1;
+}
+
+/* render_write_atomic() relative to the directory descriptor dfd (opened O_RDONLY). */
+static int write_atomic_at(int dfd, const char *name, const char *buf, size_t len,
+                           enum render_format format)
+{
+  char tmp[NAME_MAX + 1], *back = NULL;
   struct render_error err;
   struct stat st;
   size_t blen;
   mode_t mode = 0644;
-  int fd, dfd, saved, old;
+  int fd, ofd, saved, old = 0;
 
-  if(path_join(path, sizeof(path), dir, name))
-    return -1;
-  if(snprintf(tmp, sizeof(tmp), "%s/.%s.pinit-XXXXXX", dir, name) >= (int)sizeof(tmp)) {
-    errno = ENAMETOOLONG;
-    return -1;
+  /* the old file's mode and owner: through root's own links only (a ConfigMap's), a
+   * link planted by someone else just gets replaced */
+  if((ofd = trusted_path_open(dfd, name, O_PATH, NULL)) >= 0) {
+    old = !fstat(ofd, &st) && S_ISREG(st.st_mode);
+    close(ofd);
   }
-  old = !stat(path, &st);
   if(old)
     mode = st.st_mode & 07777;
-  if((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+  if((fd = open_temp(dfd, name, tmp, sizeof(tmp))) < 0)
     return -1;
   if(fchmod(fd, mode) < 0)
     goto fail;
@@ -196,12 +211,9 @@ int render_write_atomic(const char *dir, const char *name, const char *buf, size
     goto fail;
   }
   fd = -1;
-  if(rename(tmp, path) < 0)
+  if(renameat(dfd, tmp, dfd, name) < 0)
     goto fail;
-  if((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-    fsync(dfd);                 /* the rename is done; a failure here cannot be undone */
-    close(dfd);
-  }
+  fsync(dfd);                   /* the rename is done; a failure here cannot be undone */
   return 0;
 
 fail:
@@ -209,18 +221,41 @@ fail:
   free(back);
   if(fd >= 0)
     close(fd);
-  unlink(tmp);
+  unlinkat(dfd, tmp, 0);
   errno = saved;
   return -1;
 }
 
-static int copy_file(int sfd, const struct stat *st, const char *dst)
+/* Open a directory to work in: trusted_path_open() (links checked), O_RDONLY. */
+static int open_dir(const char *dir, struct trusted_path_refusal *why)
+{
+  return trusted_path_open(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, why);
+}
+
+int render_write_atomic(const char *dir, const char *name, const char *buf, size_t len,
+                        enum render_format format)
+{
+  int dfd, rc, saved;
+  if(strchr(name, '/') || !*name) {
+    errno = EINVAL;
+    return -1;
+  }
+  if((dfd = open_dir(dir, NULL)) < 0)
+    return -1;
+  rc = write_atomic_at(dfd, name, buf, len, format);
+  saved = errno;
+  close(dfd);
+  errno = saved;
+  return rc;
+}
+
+static int copy_file(int sfd, const struct stat *st, int ddfd, const char *name)
 {
   char chunk[65536];
   int dfd, saved;
-  if(unlink(dst) < 0 && errno != ENOENT)
+  if(unlinkat(ddfd, name, 0) < 0 && errno != ENOENT)
     return -1;
-  if((dfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+  if((dfd = openat(ddfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
     return -1;
   for(;;) {
     ssize_t r = read(sfd, chunk, sizeof(chunk));
@@ -242,51 +277,111 @@ fail:
   saved = errno;
   if(dfd >= 0)
     close(dfd);
-  unlink(dst);
+  unlinkat(ddfd, name, 0);
   errno = saved;
   return -1;
 }
 
-int render_copy_conf_dir(const char *src, const char *dst)
+/* The copy's directory: <parent>/<base> created 0755, or an existing real directory (not
+ * a link) owned by the caller's euid.  Returns an O_RDONLY descriptor or -1 with errno. */
+static int open_copy_dir(const char *dst, struct trusted_path_refusal *why)
 {
-  char from[PATH_MAX], to[PATH_MAX];
+  char parent[PATH_MAX];
+  const char *base = strrchr(dst, '/');
+  struct stat st;
+  int pfd, dfd, saved;
+  if(!base) {
+    snprintf(parent, sizeof(parent), ".");
+    base = dst;
+  }
+  else {
+    if((size_t)(base - dst) >= sizeof(parent)) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    snprintf(parent, sizeof(parent), "%.*s", base == dst ? 1 : (int)(base - dst), dst);
+    base++;
+  }
+  if(!*base) {
+    errno = EINVAL;
+    return -1;
+  }
+  if((pfd = open_dir(parent, why)) < 0)
+    return -1;
+  if(mkdirat(pfd, base, 0755) < 0 && errno != EEXIST) {
+    saved = errno;
+    close(pfd);
+    errno = saved;
+    return -1;
+  }
+  dfd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  saved = errno;
+  close(pfd);
+  if(dfd < 0) {
+    errno = saved == ELOOP || saved == ENOTDIR ? EEXIST : saved;
+    return -1;
+  }
+  if(fstat(dfd, &st) < 0 || st.st_uid != geteuid()) {
+    close(dfd);
+    errno = EEXIST;
+    return -1;
+  }
+  return dfd;
+}
+
+/* Copy the regular files of sfd into ddfd (see render_copy_conf_dir). */
+static int copy_conf_dir_at(int sfd, int ddfd, struct trusted_path_refusal *why)
+{
   struct stat st;
   struct dirent *d;
   DIR *dir;
-  int rc = 0;
+  int rc = 0, fd = fcntl(sfd, F_DUPFD_CLOEXEC, 0);
 
-  if(mkdir(dst, 0755) < 0) {
-    if(errno != EEXIST || lstat(dst, &st) < 0)
-      return -1;
-    if(!S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-      errno = EEXIST;
-      return -1;
-    }
-  }
-  if(!(dir = opendir(src)))
+  if(fd < 0 || !(dir = fdopendir(fd))) {
+    if(fd >= 0)
+      close(fd);
     return -1;
+  }
   while(!rc && (errno = 0, d = readdir(dir))) {
-    int sfd;
+    int f;
     if(d->d_name[0] == '.')
       continue;
-    if(path_join(from, sizeof(from), src, d->d_name) || path_join(to, sizeof(to), dst, d->d_name)) {
+    /* links checked (a ConfigMap's root-owned ones are followed), a FIFO must not block */
+    if((f = trusted_path_open(sfd, d->d_name, O_RDONLY | O_NONBLOCK | O_NOCTTY, why)) < 0) {
       rc = -1;
+      if(why && !why->why)      /* name the file in the caller's message */
+        snprintf(why->name, sizeof(why->name), "%s", d->d_name);
       break;
     }
-    if((sfd = open(from, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) < 0) {   /* a FIFO must not block */
-      rc = -1;
-      break;
-    }
-    if(fstat(sfd, &st) < 0)
+    if(fstat(f, &st) < 0)
       rc = -1;
     else if(S_ISREG(st.st_mode))
-      rc = copy_file(sfd, &st, to);
-    close(sfd);
+      rc = copy_file(f, &st, ddfd, d->d_name);
+    close(f);
   }
   if(!rc && errno)              /* readdir failed */
     rc = -1;
   int saved = errno;
   closedir(dir);
+  errno = saved;
+  return rc;
+}
+
+int render_copy_conf_dir(const char *src, const char *dst)
+{
+  int sfd, ddfd, rc, saved;
+  if((sfd = open_dir(src, NULL)) < 0)
+    return -1;
+  if((ddfd = open_copy_dir(dst, NULL)) < 0) {
+    saved = errno;
+    close(sfd);
+    errno = saved;
+    return -1;
+  }
+  rc = copy_conf_dir_at(sfd, ddfd, NULL);
+  saved = errno;
+  close(sfd);
+  close(ddfd);
   errno = saved;
   return rc;
 }
@@ -313,6 +408,41 @@ int render_default_address(char *buf, size_t cap)
   if(ai)
     freeaddrinfo(ai);
   return 0;
+}
+
+/* A format forced by the user (PINIT_FLINK_FORMAT, [flink] format, --format) that this Flink
+ * would not read: refused.  A forced legacy format without a flink-conf.yaml starts from
+ * config.yaml (*base_format = RENDER_YAML), so the image's memory settings are kept.  cfd is
+ * the conf dir (existence checks only). */
+static int render_check_forced(const char *home, int cfd, const char *conf, enum render_format want,
+                               enum render_format *base_format)
+{
+  int major = 0, minor = 0, known = render_flink_version(home, &major, &minor) == 0;
+  const char *legacy = render_file_name(RENDER_LEGACY), *yaml = render_file_name(RENDER_YAML);
+  struct stat st;
+  if(want == RENDER_YAML) {
+    if((known && major >= 2) || fstatat(cfd, legacy, &st, 0) < 0)
+      return 0;
+    log_error("render", "format yaml: %s/%s exists, and Flink 1.x reads it instead of %s: remove it, "
+              "or use format legacy or auto", conf, legacy, yaml);
+    return -1;
+  }
+  if(known && major >= 2) {
+    log_error("render", "format legacy: Flink %d.%d reads only %s, never %s/%s", major, minor, yaml, conf, legacy);
+    return -1;
+  }
+  if(fstatat(cfd, legacy, &st, 0) < 0 && errno == ENOENT && fstatat(cfd, yaml, &st, 0) == 0)
+    *base_format = RENDER_YAML;
+  return 0;
+}
+
+/* errno's text, or why a link or file was refused (pinit/trusted_path.h). */
+static const char *why_text(int err, const struct trusted_path_refusal *why, char *buf, size_t cap)
+{
+  if(!why->why)
+    return strerror(err);
+  snprintf(buf, cap, "%.200s (owner uid %u): refused: %s", why->name, (unsigned)why->uid, why->why);
+  return buf;
 }
 
 static void log_warnings(const struct render_result *res)
@@ -344,17 +474,18 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
 {
   static const struct render_opts defaults;
   const struct render_opts *o = opts ? opts : &defaults;
-  char conf_buf[PATH_MAX], path[PATH_MAX], copy[PATH_MAX], addr[256];
-  const char *home, *conf, *name, *rt;
+  char conf_buf[PATH_MAX], path[PATH_MAX], bpath[PATH_MAX], copy[PATH_MAX], addr[256];
+  const char *home, *conf, *name, *bname, *rt;
   struct render_input in;
   struct render_result res;
   struct render_error err;
-  char *base = NULL;
+  struct trusted_path_refusal why = {.why = NULL};
+  char *base = NULL, reason[400];
   size_t base_len = 0;
-  int fd, rc = -1;
+  int fd, cfd, ddfd = -1, rc = -1;
 
-  home = o->flink_home ? o->flink_home : env_val(envp, "FLINK_HOME") ? env_val(envp, "FLINK_HOME") : "/opt/flink";
-  conf = o->conf_dir ? o->conf_dir : env_val(envp, "FLINK_CONF_DIR");
+  home = o->flink_home ? o->flink_home : env_value(envp, "FLINK_HOME") ? env_value(envp, "FLINK_HOME") : "/opt/flink";
+  conf = o->conf_dir ? o->conf_dir : env_value(envp, "FLINK_CONF_DIR");
   if(!conf) {
     if(path_join(conf_buf, sizeof(conf_buf), home, "conf")) {
       log_error("render", "%s/conf: name too long", home);
@@ -369,42 +500,67 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     log_error("render", "%s/%s: name too long", conf, name);
     return -1;
   }
-  if((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-    int r = read_file(fd, MAX_BASE, &base, &base_len);
+  /* The conf dir is opened once, links checked (pinit/trusted_path.h), and everything
+   * below works relative to it. */
+  if((cfd = open_dir(conf, &why)) < 0) {
+    log_error("render", "%s: cannot open the conf dir: %s", conf, why_text(errno, &why, reason, sizeof(reason)));
+    return -1;
+  }
+  if(o->format != RENDER_AUTO && render_check_forced(home, cfd, conf, o->format, &in.base_format) < 0) {
+    close(cfd);
+    return -1;
+  }
+  bname = in.base_format == RENDER_YAML ? render_file_name(RENDER_YAML) : name;
+  if(path_join(bpath, sizeof(bpath), conf, bname)) {
+    close(cfd);
+    return -1;
+  }
+  if((fd = trusted_path_open(cfd, bname, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why)) >= 0) {
+    struct stat st;
+    int r = fstat(fd, &st) < 0 ? -1 : !S_ISREG(st.st_mode) ? (errno = EINVAL, -1) :
+            read_file(fd, MAX_BASE, &base, &base_len);
     int saved = errno;
     close(fd);
     if(r < 0) {
-      log_error("render", "%s: cannot read: %s", path, saved == EFBIG ? "larger than 16 MiB" : strerror(saved));
+      log_error("render", "%s: cannot read: %s", bpath, saved == EFBIG ? "larger than 16 MiB" :
+                saved == EINVAL ? "not a regular file" : strerror(saved));
+      close(cfd);
       return -1;
     }
   }
   else if(errno != ENOENT) {
-    log_error("render", "%s: cannot open: %s", path, strerror(errno));
+    log_error("render", "%s: cannot open: %s", bpath, why_text(errno, &why, reason, sizeof(reason)));
+    close(cfd);
     return -1;
   }
 
   in.envp = envp;
   in.base = base;
   in.base_len = base_len;
-  in.base_name = name;
+  in.base_name = bname;
+  in.pins = o->pins;
   in.rpc_address = o->rpc_address;
-  if(!in.rpc_address && !env_val(envp, "JOB_MANAGER_RPC_ADDRESS")) {
+  if(!in.rpc_address && !env_value(envp, "JOB_MANAGER_RPC_ADDRESS")) {
     if(render_default_address(addr, sizeof(addr)) == 0)
       in.rpc_address = addr;
     else
       log_warn("render", "hostname: %s: jobmanager.rpc.address left as it is", strerror(errno));
   }
   if(render_document(&in, &res, &err) < 0) {
-    const char *file = strcmp(err.file, name) ? err.file : path;   /* base file or self-check */
+    const char *file = strcmp(err.file, bname) ? err.file : bpath;   /* base file or self-check */
     log_warnings(&res);
     if(err.line)
       log_error("render", "%s:%d: %s", file, err.line, err.msg);
     else
       log_error("render", "%s: %s", file, err.msg);
     free(base);
+    close(cfd);
     return -1;
   }
   log_warnings(&res);
+  if(in.base_format == RENDER_YAML)
+    log_warn("render", "format legacy: %s starts from %s/config.yaml (Flink 1.x reads flink-conf.yaml "
+             "when it exists)", path, conf);
 
   if(o->dry_run) {
     rc = write_all(STDOUT_FILENO, res.doc, res.len);
@@ -419,7 +575,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     rc = set_out(out_conf_dir, cap, conf);
     goto done;
   }
-  if(!render_write_atomic(conf, name, res.doc, res.len, in.format)) {
+  if(!write_atomic_at(cfd, name, res.doc, res.len, in.format)) {
     log_info("render", "%s: written (%zu keys)", path, res.nkeys);
     rc = set_out(out_conf_dir, cap, conf);
     goto done;
@@ -432,18 +588,29 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
 
   /* A read-only conf dir (a ConfigMap, a :ro mount; EBUSY: the file itself is a mount, a
    * Kubernetes subPath): render into a writable copy. */
-  rt = o->runtime_dir ? o->runtime_dir : env_val(envp, "PINIT_RUNTIME_DIR") ? env_val(envp, "PINIT_RUNTIME_DIR") : "/tmp";
+  rt = o->runtime_dir ? o->runtime_dir : env_value(envp, "PINIT_RUNTIME_DIR") ? env_value(envp, "PINIT_RUNTIME_DIR") : "/tmp";
   if(path_join(copy, sizeof(copy), rt, COPY_DIR)) {
     log_error("render", "%s/%s: name too long", rt, COPY_DIR);
     goto done;
   }
   log_warn("render", "%s is not writable (%s): rendering into a copy, %s (FLINK_CONF_DIR for the child)",
            conf, strerror(errno), copy);
-  if(render_copy_conf_dir(conf, copy) < 0) {
-    log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf, strerror(errno));
+  why.why = NULL;
+  why.name[0] = 0;
+  if(mkdir(rt, 0755) < 0 && errno != EEXIST) {
+    log_error("render", "%s: cannot create the runtime dir: %s", rt, strerror(errno));
     goto done;
   }
-  if(render_write_atomic(copy, name, res.doc, res.len, in.format) < 0) {
+  if((ddfd = open_copy_dir(copy, &why)) < 0 || copy_conf_dir_at(cfd, ddfd, &why) < 0) {
+    int saved = errno;
+    if(why.name[0] && ddfd >= 0 && !why.why)
+      log_error("render", "%s: cannot copy the conf dir %s there: %s: %s", copy, conf, why.name, strerror(saved));
+    else
+      log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf,
+                why_text(saved, &why, reason, sizeof(reason)));
+    goto done;
+  }
+  if(write_atomic_at(ddfd, name, res.doc, res.len, in.format) < 0) {
     log_error("render", "%s/%s: cannot write: %s", copy, name, strerror(errno));
     goto done;
   }
@@ -451,7 +618,13 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
   rc = set_out(out_conf_dir, cap, copy);
 
 done:
-  render_result_free(&res);
+  if(rc == 0 && o->result)
+    *o->result = res;           /* the caller frees it */
+  else
+    render_result_free(&res);
   free(base);
+  close(cfd);
+  if(ddfd >= 0)
+    close(ddfd);
   return rc;
 }

@@ -1,12 +1,15 @@
 /* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
  * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
 #include "pinit/run.h"
+#include "pinit/exitcode.h"
+#include "pinit/clock.h"
 #include "pinit/control.h"
 #include "pinit/drain.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/metrics.h"
+#include "pinit/notify.h"
 #include "pinit/sig.h"
 #include "pinit/signals.h"
 #include "pinit/spawn.h"
@@ -49,7 +52,7 @@ struct run {
 
   /* stage 3 */
   int draining, drain_killed, exit_code;
-  int64_t drain_deadline;
+  struct clock_mono drain_deadline;
   ev_timer drain_tick;
 
   uint64_t reaped;
@@ -72,10 +75,7 @@ struct run {
     int last_ok;
   } live, ready;
 
-  /* readiness from the child: a notify pipe, or a NOTIFY_SOCKET datagram socket */
-  int notify_rd, notify_wr, notify_sock;
-  ev_io notify_w;
-  char message[128];
+  struct notify notify; /* readiness from the child: a notify pipe, or NOTIFY_SOCKET */
 
   struct ctl_server ctl;
 
@@ -84,17 +84,12 @@ struct run {
   char job_text[512], job_json[640], job_metrics[METRICS_EXTRA_MAX];
 };
 
-static int64_t now_ms(struct run *r)
-{
-  return (int64_t)(ev_now(r->loop) * 1000.0);
-}
-
 static void apply(struct run *r, struct sv_actions a);
 
 static void step(struct run *r, enum sv_event_type type, int arg, pid_t pid, int status)
 {
   struct sv_event ev = { type, arg, pid, status };
-  apply(r, sv_step(&r->sv, &ev, now_ms(r)));
+  apply(r, sv_step(&r->sv, &ev, clock_mono_now()));
 }
 
 /* ---- stage 3: drain ------------------------------------------------------------------ */
@@ -108,24 +103,21 @@ static void finish_loop(struct run *r)
 static void drain_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   struct run *r = w->data;
-  int64_t now;
-  int left;
+  struct clock_mono now = clock_mono_now();
+  int left = drain_signal(0, 0);
 
-  ev_now_update(loop);
-  now = now_ms(r);
-  left = drain_signal(0, 0);
   if(left <= 0) {
     log_debug("drain", "all processes gone");
     finish_loop(r);
     return;
   }
-  if(!r->drain_killed && now >= r->drain_deadline) {
+  if(!r->drain_killed && clock_mono_diff(now, r->drain_deadline) >= 0) {
     log_warn("drain", "%d process%s still running after the grace period: SIGKILL", left, left == 1 ? "" : "es");
     drain_signal(SIGKILL, 0);
     r->drain_killed = 1;
-    r->drain_deadline = now + DRAIN_KILL_WAIT_MS;
+    r->drain_deadline = clock_mono_add(now, DRAIN_KILL_WAIT_MS);
   }
-  else if(r->drain_killed && now >= r->drain_deadline) {
+  else if(r->drain_killed && clock_mono_diff(now, r->drain_deadline) >= 0) {
     log_error("drain", "%d process%s survived SIGKILL; exiting anyway", left, left == 1 ? "" : "es");
     finish_loop(r);
   }
@@ -134,7 +126,8 @@ static void drain_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 /* The main child is done: SIGTERM everything else, wait for it (bounded), then exit. */
 static void begin_drain(struct run *r, int code)
 {
-  int64_t now = now_ms(r), grace = r->cfg->stop_timeout_ms;
+  struct clock_mono now = clock_mono_now();
+  int64_t grace = r->cfg->stop_timeout_ms;
   int left;
 
   r->exit_code = code;
@@ -144,14 +137,14 @@ static void begin_drain(struct run *r, int code)
     ev_break(r->loop, EVBREAK_ALL);
     return;
   }
-  if(r->sv.stop_requested_at && r->sv.want == SV_WANT_DOWN) {
+  if(clock_mono_is_set(r->sv.stop_requested_at) && r->sv.want == SV_WANT_DOWN) {
     /* one budget for the whole stop: what the main child left of it, at least 1 s */
-    grace = r->sv.stop_requested_at + r->cfg->stop_timeout_ms - now;
+    grace = clock_mono_diff(clock_mono_add(r->sv.stop_requested_at, r->cfg->stop_timeout_ms), now);
     if(grace < 1000)
       grace = r->cfg->stop_timeout_ms < 1000 ? r->cfg->stop_timeout_ms : 1000;
   }
   log_info("drain", "%d process%s left: SIGTERM, SIGKILL in %lldms", left, left == 1 ? "" : "es", (long long)grace);
-  r->drain_deadline = now + grace;
+  r->drain_deadline = clock_mono_add(now, grace);
   ev_timer_init(&r->drain_tick, drain_tick_cb, DRAIN_POLL_S, DRAIN_POLL_S);
   r->drain_tick.data = r;
   ev_timer_start(r->loop, &r->drain_tick);
@@ -177,7 +170,7 @@ static void do_spawn(struct run *r)
     .envp = r->spec->child_env,
     .cwd_fd = r->cwd_fd,
     .tty_fd = r->tty_fd,
-    .notify_src = r->notify_wr,
+    .notify_src = r->notify.wr,
     .notify_fd = r->cfg->notify_fd,
     .drop = r->spec->drop,
     .uid = r->spec->uid,
@@ -200,6 +193,7 @@ static void do_spawn(struct run *r)
    * next incarnation, a tini-style run closes them */
   if(r->cfg->policy == POLICY_NEVER)
     close_inherited(r);
+  notify_set_child(&r->notify, pid);
   step(r, SV_EV_SPAWNED, 0, pid, 0);
 }
 
@@ -325,70 +319,15 @@ static void start_waits(struct run *r)
   r->waiting = 1;
 }
 
-/* ---- readiness notification from the child ------------------------------------------ */
+/* ---- readiness notification from the child (notify.c) -------------------------------- */
 
-static void notify_cb(struct ev_loop *loop, ev_io *w, int revents)
+static void notify_ready(void *arg)
 {
-  struct run *r = w->data;
-  char buf[512];
-  ssize_t n = recv(w->fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
-  int ready = 0;
-
-  if(n < 0 && errno == ENOTSOCK)
-    n = read(w->fd, buf, sizeof(buf) - 1);
-  if(n <= 0)
-    return;
-  buf[n] = '\0';
-  if(w->fd == r->notify_rd) {
-    ready = memchr(buf, '\n', (size_t)n) != NULL; /* s6 style: any line means ready */
-  }
-  else {
-    /* systemd style: newline-separated VAR=value assignments */
-    for(char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-      if(!strcmp(line, "READY=1"))
-        ready = 1;
-      else if(!strncmp(line, "STATUS=", 7))
-        snprintf(r->message, sizeof(r->message), "%s", line + 7);
-    }
-  }
-  if(ready) {
-    ev_now_update(loop);
+  struct run *r = arg;
+  ev_now_update(r->loop);
+  if(!r->sv.ready) /* once per transition, however often the child says it */
     log_info("notify", "%s says it is ready", r->sv.name);
-    step(r, SV_EV_READY, 1, 0, 0);
-  }
-}
-
-static void setup_notify(struct run *r)
-{
-  r->notify_rd = r->notify_wr = r->notify_sock = -1;
-  if(r->cfg->notify_fd > 0) {
-    int p[2];
-    if(pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-      log_error("notify", "pipe: %s", strerror(errno));
-      return;
-    }
-    r->notify_rd = p[0];
-    r->notify_wr = p[1];
-    ev_io_init(&r->notify_w, notify_cb, r->notify_rd, EV_READ);
-  }
-  else if(r->cfg->notify_socket) {
-    struct sockaddr_un sa;
-    char name[64];
-    int len;
-    snprintf(name, sizeof(name), "@pinit-notify-%d-%d", (int)getpid(), (int)getppid());
-    len = ctl_address(name, &sa);
-    r->notify_sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if(r->notify_sock < 0 || bind(r->notify_sock, (struct sockaddr *)&sa, (socklen_t)len) < 0) {
-      log_error("notify", "NOTIFY_SOCKET %s: %s", name, strerror(errno));
-      return;
-    }
-    setenv("NOTIFY_SOCKET", name, 1);
-    ev_io_init(&r->notify_w, notify_cb, r->notify_sock, EV_READ);
-  }
-  else
-    return;
-  r->notify_w.data = r;
-  ev_io_start(r->loop, &r->notify_w);
+  step(r, SV_EV_READY, 1, 0, 0);
 }
 
 /* ---- stop, possibly held by the role's hooks (a savepoint first) ---------------------- */
@@ -424,15 +363,13 @@ static void request_stop(struct run *r, int sig)
 static void fill_view(struct run *r, struct status_view *v, char *deps, size_t cap)
 {
   v->sv = &r->sv;
-  ev_now_update(r->loop);
-  v->now = now_ms(r);
+  v->now = clock_mono_now();
   v->reaped = r->reaped;
-  v->message = r->message;
+  v->message = r->notify.message;
+  v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
   v->job = v->job_json = NULL;
   if(r->spec->hooks && r->spec->hooks->describe) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts); /* ages for a person */
-    r->spec->hooks->describe(r->spec->hooks->arg, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, r->job_text,
+    r->spec->hooks->describe(r->spec->hooks->arg, clock_wall_now().ms /* ages for a person */, r->job_text,
                              sizeof(r->job_text), r->job_json, sizeof(r->job_json));
     v->job = r->job_text;
     v->job_json = r->job_json;
@@ -462,17 +399,17 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     return status_check_ready(&v, text, cap);
   case CTL_STATUS:
     status_line(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : 3;
+    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_STATUS_JSON:
     status_json(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : 3;
+    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_RESTART:
   case CTL_STOP:
     if(peer != 0 && peer != getuid()) {
       snprintf(text, cap, "refused: uid %d may not %s (only root or uid %d)", (int)peer,
                verb == CTL_STOP ? "stop" : "restart", (int)getuid());
       log_warn("control", "%s", text);
-      return 77;
+      return EXITCODE_NOPERM;
     }
     log_info("control", "%s requested by uid %d", verb == CTL_STOP ? "stop" : "restart", (int)peer);
     if(verb == CTL_STOP) {
@@ -487,20 +424,41 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     }
     return 0;
   }
-  return 64;
+  return EXITCODE_USAGE;
+}
+
+/* The control socket, before anything is started.  A supervisor (PID 1, or with a restart
+ * policy) never runs without it, since its healthcheck depends on it: it refuses to start
+ * (78).  A tini-style run outside a container, where another pinit may own the name, goes
+ * on quietly. */
+static int run_control_start(struct run *r)
+{
+  char name[CTL_NAME_MAX];
+  ctl_socket_name(r->cfg->control_socket, name, sizeof(name));
+  if(ctl_server_start(&r->ctl, r->loop, name, control_handler, r) == 0) {
+    log_debug("control", "listening on %s", name);
+    return 0;
+  }
+  if(getpid() == 1 || r->cfg->policy != POLICY_NEVER) {
+    log_error("control", "control.socket: cannot listen on %s: %s (%s)", name, strerror(errno),
+              errno == EADDRINUSE ? "another supervisor in this network namespace has that name; give each its own"
+                                  : "pinit check would have nothing to ask");
+    return -1;
+  }
+  log_debug("control", "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", name,
+            strerror(errno));
+  return 0;
 }
 
 /* The health and metrics endpoint reads the same view, plus what only metrics show. */
 static void http_fill(void *arg, struct httpd_view *v)
 {
   struct run *r = arg;
-  struct timespec ts;
 
   fill_view(r, &v->status, v->deps, sizeof(v->deps));
-  clock_gettime(CLOCK_REALTIME, &ts);
   v->metrics.waiter = r->waiter.items ? &r->waiter : NULL;
   v->metrics.zombies_reaped = r->reaped;
-  v->metrics.wall_minus_mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - v->status.now;
+  v->metrics.wall_minus_mono_ms = clock_wall_now().ms - v->status.now.ms; /* display only */
   if(r->spec->hooks && r->spec->hooks->metrics) {
     r->spec->hooks->metrics(r->spec->hooks->arg, r->job_metrics, sizeof(r->job_metrics));
     v->metrics.extra = r->job_metrics;
@@ -517,8 +475,13 @@ static void apply(struct run *r, struct sv_actions a)
     health_stop(r, &r->live);
     health_stop(r, &r->ready);
   }
-  if(a.flags & SV_ACT_KILL)
+  if(a.flags & SV_ACT_KILL) {
     kill_child(r, a.signal, a.group);
+    /* a stopped child cannot act on a stop signal: continue it (the group gets SIGCONT
+     * in kill_child already), as s6 does */
+    if(!a.group && a.signal != SIGKILL && a.signal != SIGCONT)
+      kill_child(r, SIGCONT, 0);
+  }
   if(a.flags & SV_ACT_TIMER_STOP)
     ev_timer_stop(r->loop, &r->sv_timer);
   if(a.flags & SV_ACT_SPAWN)
@@ -526,7 +489,10 @@ static void apply(struct run *r, struct sv_actions a)
   if(a.flags & SV_ACT_WAIT)
     start_waits(r);
   if(a.flags & SV_ACT_TIMER) {
-    double in = (double)(a.timer_at - now_ms(r)) / 1000.0;
+    /* a relative ev_timer runs on libev's monotonic clock; libev's cached time may lag, so
+     * refresh it first (an early firing is re-armed by sv_step in any case) */
+    double in = (double)clock_mono_diff(a.timer_at, clock_mono_now()) / 1000.0;
+    ev_now_update(r->loop);
     ev_timer_stop(r->loop, &r->sv_timer);
     ev_timer_set(&r->sv_timer, in > 0 ? in : 0, 0);
     ev_timer_start(r->loop, &r->sv_timer);
@@ -543,6 +509,7 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
 {
   struct run *r = w->data;
   if(w->rpid == r->sv.pid && r->sv.pid > 0) {
+    notify_set_child(&r->notify, 0);
     ev_now_update(loop);
     if(r->stop_held) { /* it went away during the savepoint: the stop goes on, no restart */
       r->spec->hooks->release_stop(r->spec->hooks->arg, "the child exited");
@@ -658,7 +625,6 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   static struct run run;
   static ev_periodic far;
   struct run *r = &run;
-  int64_t t0;
 
   r->spec = spec;
   r->cfg = cfg;
@@ -708,7 +674,7 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     int n = wait_list_parse(cfg->wait_targets, r->wait_targets, WAIT_MAX_TARGETS, &perr);
     if(n < 0) {
       log_error("config", "wait.targets: %s", perr.msg);
-      return 78;
+      return EXITCODE_CONFIG;
     }
     /* the same target from two sources (a role default and SERVICE_PRECONDITION) once */
     for(int i = 0; i < n; i++)
@@ -718,28 +684,23 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
         }
     r->nwait = (size_t)n;
   }
-  setup_notify(r);
-  if(ctl_server_start(&r->ctl, r->loop, cfg->control_socket, control_handler, r) < 0)
-    /* quiet for a tini-style run outside a container, where another pinit may own the name */
-    plog(getpid() == 1 || cfg->policy != POLICY_NEVER ? LOG_WARN : LOG_DEBUG, "control",
-         "cannot listen on %s: %s (pinit check/status will not reach this supervisor)", cfg->control_socket,
-         strerror(errno));
+  notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r);
+  if(run_control_start(r) < 0)
+    return EXITCODE_CONFIG;
   if(cfg->http_listen[0]) {
     static struct httpd_server http; /* not in struct run: its buffers stay untouched until used */
     char why[256];
     if(httpd_start(&http, r->loop, cfg->http_listen, http_fill, r, why, sizeof(why)) < 0) {
       if(errno == EINVAL) {
         log_error("config", "%s", why);
-        return 78;
+        return EXITCODE_CONFIG;
       }
       log_error("http", "%s (health and metrics endpoint off)", why);
     }
     else
       log_info("http", "listening on %s: /health, /health/live, /health/ready, /metrics", cfg->http_listen);
   }
-  ev_now_update(r->loop);
-  t0 = now_ms(r);
-  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, t0));
+  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, clock_mono_now()));
   if(!r->draining || ev_is_active(&r->drain_tick))
     ev_run(r->loop, 0);
   return r->exit_code;
@@ -754,7 +715,7 @@ int run_supervise(const struct run_spec *spec, char **envp)
 
   if(config_load_secret_files(&err) || config_load(&cfg, spec->role_defaults, envp, &err)) {
     log_error("config", "%s", err.msg);
-    return 78;
+    return EXITCODE_CONFIG;
   }
   if(o) {
     cfg.group |= o->group;

@@ -1,5 +1,6 @@
 /* status.c - one view of the supervisor, three renderings.  See include/pinit/status.h. */
 #include "pinit/status.h"
+#include "pinit/escape.h"
 #include "pinit/exitcode.h"
 
 #include <stdarg.h>
@@ -35,10 +36,16 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
     *len = *len + (size_t)n >= cap ? cap - 1 : *len + (size_t)n;
 }
 
-static const char *state_word(enum sv_state s)
+/* The child exists but a signal stopped it (state T): it serves nothing. */
+static int child_stopped(const struct status_view *v)
 {
-  static const char *const words[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
-  return (unsigned)s < sizeof(words) / sizeof(words[0]) ? words[s] : "?";
+  return sv_running(v->sv) && v->child_state == 'T';
+}
+
+/* The liveness of the view: the machine's, and not stopped. */
+static int view_live(const struct status_view *v)
+{
+  return sv_live(v->sv) && !child_stopped(v);
 }
 
 size_t status_line(const struct status_view *v, char *buf, size_t cap)
@@ -48,44 +55,44 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
   size_t len = 0;
 
   buf[0] = '\0';
-  append(buf, cap, &len, "%s: %s", sv->name, state_word(sv->state));
+  append(buf, cap, &len, "%s: %s", sv->name, sv_state_label(sv->state));
   if(sv->pid > 0)
-    append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
+    append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
   if(sv_running(sv)) {
-    if(sv->healthy && sv_live(sv))
-      append(buf, cap, &len, ", healthy %s", status_age(v->now - sv->healthy_since, a, sizeof(a)));
+    if(child_stopped(v))
+      append(buf, cap, &len, ", stopped by a signal");
+    else if(sv->healthy && view_live(v))
+      append(buf, cap, &len, ", healthy %s", status_age(clock_mono_diff(v->now, sv->healthy_since), a, sizeof(a)));
     else
       append(buf, cap, &len, ", unhealthy (%d failed probes)", sv->live_fail);
     if(sv->has_readiness)
       append(buf, cap, &len, ", %s", sv->ready ? "ready" : "not ready");
   }
-  if(sv->state == SV_BACKOFF && sv->timer_at)
-    append(buf, cap, &len, ", restart in %s", status_age(sv->timer_at - v->now + 999, a, sizeof(a)));
+  if(sv->state == SV_BACKOFF && clock_mono_is_set(sv->timer_at)) {
+    int64_t left = clock_mono_diff(sv->timer_at, v->now);
+    append(buf, cap, &len, ", restart in %s", status_age(left > 0 ? left + 999 : 0, a, sizeof(a)));
+  }
   append(buf, cap, &len, ", restarts %u", sv->restarts);
   if(sv->have_exit)
     append(buf, cap, &len, " (last: %s, %s ago)", exit_describe(sv->last_status, what, sizeof(what)),
-           status_age(v->now - sv->exited_at, b, sizeof(b)));
+           status_age(clock_mono_diff(v->now, sv->exited_at), b, sizeof(b)));
   append(buf, cap, &len, ", deps %s", v->deps && *v->deps ? v->deps : "none");
-  if(v->message && *v->message)
-    append(buf, cap, &len, ", status \"%s\"", v->message);
+  if(v->message && *v->message) {
+    char safe[STATUS_MESSAGE_MAX];
+    escape_text(safe, sizeof(safe), v->message);
+    append(buf, cap, &len, ", status \"%s\"", safe);
+  }
   if(v->job && *v->job)
     append(buf, cap, &len, ", %s", v->job);
   return len;
 }
 
-/* JSON string body with escaping. */
+/* A JSON string, escaped by escape.h: always valid JSON, whatever the bytes. */
 static void append_json_str(char *buf, size_t cap, size_t *len, const char *s)
 {
   append(buf, cap, len, "\"");
-  for(; s && *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if(c == '"' || c == '\\')
-      append(buf, cap, len, "\\%c", c);
-    else if(c < 0x20)
-      append(buf, cap, len, "\\u%04x", c);
-    else
-      append(buf, cap, len, "%c", c);
-  }
+  if(*len + 1 < cap)
+    *len += escape_json(buf + *len, cap - *len - 1, s);
   append(buf, cap, len, "\"");
 }
 
@@ -98,13 +105,14 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   buf[0] = '\0';
   append(buf, cap, &len, "{\"name\":");
   append_json_str(buf, cap, &len, sv->name);
-  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", state_word(sv->state),
+  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", sv_state_label(sv->state),
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
-         (long long)(sv->pid > 0 ? (v->now - sv->spawned_at) / 1000 : 0));
-  append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", sv_live(sv) ? "true" : "false",
-         sv_is_ready(sv) && sv->ready ? "true" : "false",
-         (long long)(sv_live(sv) && sv->healthy ? (v->now - sv->healthy_since) / 1000 : 0));
+         (long long)(sv->pid > 0 ? clock_mono_diff(v->now, sv->spawned_at) / 1000 : 0));
+  append(buf, cap, &len, ",\"stopped\":%s", child_stopped(v) ? "true" : "false");
+  append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", view_live(v) ? "true" : "false",
+         view_live(v) && sv_is_ready(sv) && sv->ready ? "true" : "false",
+         (long long)(view_live(v) && sv->healthy ? clock_mono_diff(v->now, sv->healthy_since) / 1000 : 0));
   append(buf, cap, &len, ",\"restarts\":%u,\"restarts_by_reason\":{\"exit\":%u,\"signal\":%u,\"health\":%u,\"manual\":%u}",
          sv->restarts, sv->restarts_by[SV_R_EXIT], sv->restarts_by[SV_R_SIGNAL], sv->restarts_by[SV_R_HEALTH],
          sv->restarts_by[SV_R_MANUAL]);
@@ -113,12 +121,13 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
     append(buf, cap, &len, ",\"last_exit\":{\"code\":%d,\"signal\":%d,\"reason\":\"%s\",\"description\":",
            exit_code_from_status(st, NULL), WIFSIGNALED(st) ? WTERMSIG(st) : 0, sv_reason_name(sv->last_reason));
     append_json_str(buf, cap, &len, exit_describe(st, what, sizeof(what)));
-    append(buf, cap, &len, ",\"seconds_ago\":%lld}", (long long)((v->now - sv->exited_at) / 1000));
+    append(buf, cap, &len, ",\"seconds_ago\":%lld}", (long long)(clock_mono_diff(v->now, sv->exited_at) / 1000));
   }
   else
     append(buf, cap, &len, ",\"last_exit\":null");
   append(buf, cap, &len, ",\"backoff_seconds\":%.3f",
-         sv->state == SV_BACKOFF && sv->timer_at > v->now ? (double)(sv->timer_at - v->now) / 1000.0 : 0.0);
+         sv->state == SV_BACKOFF && clock_mono_diff(sv->timer_at, v->now) > 0
+           ? (double)clock_mono_diff(sv->timer_at, v->now) / 1000.0 : 0.0);
   append(buf, cap, &len, ",\"deps\":");
   append_json_str(buf, cap, &len, v->deps && *v->deps ? v->deps : "none");
   append(buf, cap, &len, ",\"reaped\":%llu,\"message\":", (unsigned long long)v->reaped);
@@ -133,8 +142,12 @@ int status_check_live(const struct status_view *v, char *why, size_t cap)
 {
   const struct sv *sv = v->sv;
   char a[32];
+  if(child_stopped(v)) {
+    snprintf(why, cap, "unhealthy: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
+    return 1;
+  }
   if(sv_live(sv)) {
-    snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(v->now - sv->spawned_at, a, sizeof(a)));
+    snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
     return 0;
   }
   if(sv_running(sv) && sv->state != SV_STOPPING)
@@ -142,7 +155,7 @@ int status_check_live(const struct status_view *v, char *why, size_t cap)
   else if(sv->state == SV_WAITING)
     snprintf(why, cap, "unhealthy: %s not started, deps %s", sv->name, v->deps ? v->deps : "pending");
   else
-    snprintf(why, cap, "unhealthy: %s is %s", sv->name, state_word(sv->state));
+    snprintf(why, cap, "unhealthy: %s is %s", sv->name, sv_state_label(sv->state));
   return 1;
 }
 

@@ -1,5 +1,6 @@
 /* supervise.c - the main child's state machine.  See include/pinit/supervise.h. */
 #include "pinit/supervise.h"
+#include "pinit/exitcode.h"
 #include "pinit/backoff.h"
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -9,12 +10,24 @@
 #include <string.h>
 #include <sys/wait.h>
 
-static const char *const state_names[] = { "IDLE", "WAITING", "STARTING", "UP", "STOPPING", "BACKOFF", "DONE", "FAILED" };
+static const struct {
+  const char *name, *label;
+} states[SV_STATE_COUNT] = {
+  [SV_IDLE] = { "IDLE", "idle" },         [SV_WAITING] = { "WAITING", "waiting" },
+  [SV_STARTING] = { "STARTING", "starting" }, [SV_UP] = { "UP", "up" },
+  [SV_STOPPING] = { "STOPPING", "stopping" }, [SV_BACKOFF] = { "BACKOFF", "backoff" },
+  [SV_DONE] = { "DONE", "done" },         [SV_FAILED] = { "FAILED", "failed" },
+};
 static const char *const reason_names[] = { "none", "exit", "signal", "health", "manual" };
 
 const char *sv_state_name(enum sv_state s)
 {
-  return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "?";
+  return (unsigned)s < SV_STATE_COUNT ? states[s].name : "?";
+}
+
+const char *sv_state_label(enum sv_state s)
+{
+  return (unsigned)s < SV_STATE_COUNT ? states[s].label : "?";
 }
 
 const char *sv_reason_name(enum sv_reason r)
@@ -90,7 +103,7 @@ static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
   sv->state = to;
 }
 
-static void arm(struct sv *sv, struct sv_actions *a, int64_t at)
+static void arm(struct sv *sv, struct sv_actions *a, struct clock_mono at)
 {
   sv->timer_at = at;
   a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER_STOP) | SV_ACT_TIMER;
@@ -99,8 +112,8 @@ static void arm(struct sv *sv, struct sv_actions *a, int64_t at)
 
 static void disarm(struct sv *sv, struct sv_actions *a)
 {
-  if(sv->timer_at) {
-    sv->timer_at = 0;
+  if(clock_mono_is_set(sv->timer_at)) {
+    sv->timer_at = CLOCK_MONO_UNSET;
     a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER) | SV_ACT_TIMER_STOP;
   }
 }
@@ -114,12 +127,12 @@ static void finish(struct sv *sv, struct sv_actions *a, int code, const char *wh
   a->exit_code = code;
 }
 
-static void spawn(struct sv *sv, struct sv_actions *a, int64_t now, enum sv_reason why)
+static void spawn(struct sv *sv, struct sv_actions *a, struct clock_mono now, enum sv_reason why)
 {
   disarm(sv, a);
   a->flags |= SV_ACT_SPAWN;
   sv->spawn_pending = 1;
-  if(sv->have_exit || sv->last_spawn_at) {
+  if(sv->have_exit || clock_mono_is_set(sv->last_spawn_at)) {
     sv->restarts++;
     sv->restarts_by[why]++;
     /* only restarts after failures count against max_restarts, never manual ones */
@@ -131,30 +144,31 @@ static void spawn(struct sv *sv, struct sv_actions *a, int64_t now, enum sv_reas
   sv->last_spawn_at = now;
 }
 
-static void begin_stop(struct sv *sv, struct sv_actions *a, int64_t now, int sig, enum sv_reason why, int group)
+static void begin_stop(struct sv *sv, struct sv_actions *a, struct clock_mono now, int sig, enum sv_reason why,
+                       int group)
 {
   a->flags |= SV_ACT_KILL | SV_ACT_PROBES_STOP;
   a->signal = sig;
   a->group = group;
   sv->stop_reason = why;
   sv->stop_requested_at = now;
-  arm(sv, a, now + sv->stop_timeout_ms);
+  arm(sv, a, clock_mono_add(now, sv->stop_timeout_ms));
 }
 
 /* Number of restarts that count against max_restarts now. */
-static unsigned recent_restarts(const struct sv *sv, int64_t now)
+static unsigned recent_restarts(const struct sv *sv, struct clock_mono now)
 {
   unsigned n = 0, have = sv->restart_ring < RESTART_LIMIT_MAX ? sv->restart_ring : RESTART_LIMIT_MAX;
   if(!sv->window_ms)
     return sv->failure_restarts;
   for(unsigned i = 0; i < have; i++)
-    if(now - sv->restart_times[i] <= sv->window_ms)
+    if(clock_mono_diff(now, sv->restart_times[i]) <= sv->window_ms)
       n++;
   return n;
 }
 
 /* The child is gone and want is up: back off, give up, or finish per policy. */
-static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, const char *what)
+static void after_failure(struct sv *sv, struct sv_actions *a, struct clock_mono now, const char *what)
 {
   int code = exit_code_from_status(sv->last_status, sv->remap);
   int64_t delay;
@@ -181,14 +195,14 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
     return;
   }
   if(sv->last_reason == SV_R_MANUAL) {
-    delay = backoff_delay(1, 0, 0, 0, now - sv->last_spawn_at);
+    delay = backoff_delay(1, 0, 0, 0, clock_mono_diff(now, sv->last_spawn_at));
   }
   else {
-    if(sv->up_at && now - sv->up_at >= sv->reset_after_ms)
+    if(clock_mono_is_set(sv->up_at) && clock_mono_diff(now, sv->up_at) >= sv->reset_after_ms)
       sv->failures = 0;
     sv->failures++;
     delay = backoff_delay(sv->failures, sv->delay_min_ms, sv->delay_max_ms, sv->rand01 ? sv->rand01() : 0,
-                          now - sv->last_spawn_at);
+                          clock_mono_diff(now, sv->last_spawn_at));
   }
   sv->last_backoff_ms = delay;
   /* whole seconds print as "4s"; a jittered delay as "3.8s", not "3s812ms" */
@@ -197,14 +211,95 @@ static void after_failure(struct sv *sv, struct sv_actions *a, int64_t now, cons
   else
     duration_format(delay, d, sizeof(d));
   transition(sv, SV_BACKOFF, "(%s), restart in %s", what, d);
-  arm(sv, a, now + delay);
+  arm(sv, a, clock_mono_add(now, delay));
 }
 
-static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, int64_t now)
+/* ---- one handler per event, as curl's multi_runsingle reads one state at a time ----
+ * Each one first says in which states its event means something and returns otherwise:
+ * every (state, event) pair not handled below does nothing at all. */
+
+typedef void sv_handler(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now);
+
+/* Begin: wait for dependencies (if any), else spawn.  Only from IDLE. */
+static void on_start(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(sv->state != SV_IDLE)
+    return;
+  if(sv->has_waits) {
+    transition(sv, SV_WAITING, NULL);
+    a->flags |= SV_ACT_WAIT;
+  }
+  else
+    spawn(sv, a, now, SV_R_NONE);
+}
+
+/* The dependency waits ended: spawn, or give up with 69 (nothing was started). */
+static void on_wait_done(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(sv->state != SV_WAITING)
+    return;
+  if(ev->arg) {
+    spawn(sv, a, now, SV_R_NONE);
+    return;
+  }
+  sv->exit_code = EXITCODE_UNAVAILABLE;
+  transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
+  a->flags |= SV_ACT_EXIT;
+  a->exit_code = EXITCODE_UNAVAILABLE;
+}
+
+/* The answer to SV_ACT_SPAWN: the child exists.  STARTING until ready (UP at once without
+ * readiness); a stop that came while spawning stops it right away. */
+static void on_spawned(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(!sv->spawn_pending)
+    return;
+  sv->spawn_pending = 0;
+  sv->pid = ev->pid;
+  sv->spawned_at = now;
+  sv->live_fail = sv->ready_fail = 0;
+  sv->healthy = 1;
+  sv->healthy_since = now;
+  sv->up_at = CLOCK_MONO_UNSET;
+  a->flags |= SV_ACT_PROBES_START;
+  if(sv->has_readiness)
+    transition(sv, SV_STARTING, "(pid %d)", (int)ev->pid);
+  else {
+    sv->up_at = now;
+    sv->ready = 1;
+    sv->ready_since = now;
+    transition(sv, SV_UP, "(pid %d)", (int)ev->pid);
+  }
+  if(sv->want == SV_WANT_DOWN) {
+    begin_stop(sv, a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_NONE, sv->group);
+    transition(sv, SV_STOPPING, "(stop requested)");
+  }
+}
+
+/* The answer to SV_ACT_SPAWN: fork failed.  Counts as a start that exited 1. */
+static void on_spawn_failed(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(!sv->spawn_pending)
+    return;
+  sv->spawn_pending = 0;
+  sv->have_exit = 1;
+  sv->last_status = 1 << 8; /* as if it exited 1 */
+  sv->last_reason = SV_R_EXIT;
+  if(sv->want == SV_WANT_DOWN)
+    finish(sv, a, 1, "spawn failed");
+  else
+    after_failure(sv, a, now, "spawn failed");
+}
+
+/* The main child exited (STARTING, UP, STOPPING): finish if a stop was asked for, else back
+ * off, give up or finish per policy. */
+static void on_exited(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
 {
   char what[64];
   int was_stopping = sv->state == SV_STOPPING;
 
+  if(!sv_running(sv) || ev->pid != sv->pid)
+    return;
   sv->last_pid = sv->pid;
   sv->pid = 0;
   sv->have_exit = 1;
@@ -226,191 +321,155 @@ static void on_exit_event(struct sv *sv, struct sv_actions *a, const struct sv_e
   after_failure(sv, a, now, what);
 }
 
-struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now)
+/* A liveness probe result (STARTING, UP): failure_threshold failures in a row after the
+ * start period restart the child (its process group). */
+static void on_liveness(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
 {
-  struct sv_actions a = { 0 };
-
-  switch(ev->type) {
-  case SV_EV_START:
-    if(sv->state != SV_IDLE)
-      break;
-    if(sv->has_waits) {
-      transition(sv, SV_WAITING, NULL);
-      a.flags |= SV_ACT_WAIT;
+  if(sv->state != SV_STARTING && sv->state != SV_UP)
+    return;
+  if(ev->arg) {
+    sv->live_ok_total++;
+    sv->live_fail = 0;
+    if(!sv->healthy) {
+      sv->healthy = 1;
+      sv->healthy_since = now;
     }
-    else
-      spawn(sv, &a, now, SV_R_NONE);
-    break;
+    return;
+  }
+  sv->live_fail_total++;
+  if(clock_mono_diff(now, sv->spawned_at) < sv->live_start_period_ms)
+    return; /* failures in the start period do not count */
+  if(++sv->live_fail < sv->live_threshold)
+    return;
+  sv->healthy = 0;
+  log_warn(sv->name, "liveness failed %d times in a row: restarting pid %d", sv->live_fail, (int)sv->pid);
+  begin_stop(sv, a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_HEALTH, 1);
+  transition(sv, SV_STOPPING, "(liveness)");
+}
 
-  case SV_EV_WAIT_DONE:
-    if(sv->state != SV_WAITING)
-      break;
-    if(ev->arg)
-      spawn(sv, &a, now, SV_R_NONE);
-    else {
-      sv->exit_code = 69;
-      transition(sv, SV_DONE, "(dependency wait timed out), exit code 69");
-      a.flags |= SV_ACT_EXIT;
-      a.exit_code = 69;
-    }
-    break;
-
-  case SV_EV_SPAWNED:
-    if(!sv->spawn_pending)
-      break; /* only the answer to SV_ACT_SPAWN */
-    sv->spawn_pending = 0;
-    sv->pid = ev->pid;
-    sv->spawned_at = now;
-    sv->live_fail = sv->ready_fail = 0;
-    sv->healthy = 1;
-    sv->healthy_since = now;
-    sv->up_at = 0;
-    a.flags |= SV_ACT_PROBES_START;
-    if(sv->has_readiness)
-      transition(sv, SV_STARTING, "(pid %d)", (int)ev->pid);
-    else {
-      sv->up_at = now;
+/* A readiness probe result or the child's own READY (STARTING, UP): the first success makes
+ * STARTING UP; failure_threshold failures after the start period clear `ready`. */
+static void on_readiness(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(sv->state != SV_STARTING && sv->state != SV_UP)
+    return;
+  if(ev->type == SV_EV_READY || ev->arg) {
+    sv->ready_fail = 0;
+    if(!sv->ready) {
       sv->ready = 1;
       sv->ready_since = now;
-      transition(sv, SV_UP, "(pid %d)", (int)ev->pid);
     }
-    if(sv->want == SV_WANT_DOWN) { /* a stop came while spawning */
-      begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_NONE, sv->group);
-      transition(sv, SV_STOPPING, "(stop requested)");
+    if(sv->state == SV_STARTING) {
+      sv->up_at = now;
+      transition(sv, SV_UP, "(ready)");
     }
-    break;
+  }
+  else if(clock_mono_diff(now, sv->spawned_at) >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
+    sv->ready = 0;
+  }
+}
 
-  case SV_EV_SPAWN_FAILED:
-    if(!sv->spawn_pending)
-      break;
-    sv->spawn_pending = 0;
-    sv->have_exit = 1;
-    sv->last_status = 1 << 8; /* as if it exited 1 */
-    sv->last_reason = SV_R_EXIT;
-    if(sv->want == SV_WANT_DOWN)
-      finish(sv, &a, 1, "spawn failed");
-    else
-      after_failure(sv, &a, now, "spawn failed");
-    break;
+/* The machine's timer: in BACKOFF it spawns, in STOPPING it SIGKILLs the group.  Early (the
+ * monotonic deadline not reached yet) it is armed again for the rest, never dropped. */
+static void on_timer(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(!clock_mono_is_set(sv->timer_at))
+    return;
+  if(clock_mono_diff(now, sv->timer_at) < 0) {
+    arm(sv, a, sv->timer_at);
+    return;
+  }
+  sv->timer_at = CLOCK_MONO_UNSET;
+  if(sv->state == SV_BACKOFF) {
+    spawn(sv, a, now, sv->manual_pending ? SV_R_MANUAL : sv->last_reason);
+    sv->manual_pending = 0;
+  }
+  else if(sv->state == SV_STOPPING && sv->pid > 0) {
+    log_warn(sv->name, "pid %d still running %lldms after the stop signal: SIGKILL", (int)sv->pid,
+             (long long)sv->stop_timeout_ms);
+    a->flags |= SV_ACT_KILL;
+    a->signal = SIGKILL;
+    a->group = 1;
+  }
+}
 
-  case SV_EV_EXITED:
-    if(!sv_running(sv) || ev->pid != sv->pid)
-      break;
-    on_exit_event(sv, &a, ev, now);
-    break;
+/* Stop for good (want down): finish at once when no child runs, else signal it and arm the
+ * stop timeout; while STOPPING, a further stop passes the signal on and keeps the deadline. */
+static void on_stop(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  /* stop.signal if configured, else the signal pinit received (SIGINT stays SIGINT) */
+  int sig = sv->stop_signal ? sv->stop_signal : ev->arg ? ev->arg : SIGTERM;
 
-  case SV_EV_LIVENESS:
-    if(sv->state != SV_STARTING && sv->state != SV_UP)
-      break;
-    if(ev->arg) {
-      sv->live_ok_total++;
-      sv->live_fail = 0;
-      if(!sv->healthy) {
-        sv->healthy = 1;
-        sv->healthy_since = now;
-      }
-      break;
-    }
-    sv->live_fail_total++;
-    if(now - sv->spawned_at < sv->live_start_period_ms)
-      break; /* failures in the start period do not count */
-    if(++sv->live_fail < sv->live_threshold)
-      break;
-    sv->healthy = 0;
-    log_warn(sv->name, "liveness failed %d times in a row: restarting pid %d", sv->live_fail, (int)sv->pid);
-    begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_HEALTH, 1);
-    transition(sv, SV_STOPPING, "(liveness)");
+  sv->want = SV_WANT_DOWN;
+  switch(sv->state) {
+  case SV_IDLE:
+  case SV_WAITING:
+  case SV_BACKOFF:
+  case SV_FAILED:
+    if(sv->state == SV_WAITING)
+      a->flags |= SV_ACT_WAIT_CANCEL;
+    finish(sv, a, sv->have_exit ? exit_code_from_status(sv->last_status, sv->remap) : 128 + (ev->arg ? ev->arg : SIGTERM),
+           "stop requested");
     break;
-
-  case SV_EV_READINESS:
-  case SV_EV_READY:
-    if(sv->state != SV_STARTING && sv->state != SV_UP)
-      break;
-    if(ev->type == SV_EV_READY || ev->arg) {
-      sv->ready_fail = 0;
-      if(!sv->ready) {
-        sv->ready = 1;
-        sv->ready_since = now;
-      }
-      if(sv->state == SV_STARTING) {
-        sv->up_at = now;
-        transition(sv, SV_UP, "(ready)");
-      }
-    }
-    else if(now - sv->spawned_at >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
-      sv->ready = 0;
-    }
+  case SV_STARTING:
+  case SV_UP:
+    begin_stop(sv, a, now, sig, SV_R_NONE, sv->group);
+    transition(sv, SV_STOPPING, "(stop requested)");
     break;
-
-  case SV_EV_TIMER:
-    if(!sv->timer_at || now < sv->timer_at)
-      break;
-    sv->timer_at = 0;
-    if(sv->state == SV_BACKOFF) {
-      spawn(sv, &a, now, sv->manual_pending ? SV_R_MANUAL : sv->last_reason);
-      sv->manual_pending = 0;
-    }
-    else if(sv->state == SV_STOPPING && sv->pid > 0) {
-      log_warn(sv->name, "pid %d still running %lldms after the stop signal: SIGKILL", (int)sv->pid,
-               (long long)sv->stop_timeout_ms);
-      a.flags |= SV_ACT_KILL;
-      a.signal = SIGKILL;
-      a.group = 1;
-    }
+  case SV_STOPPING:
+    /* already stopping (a restart, or a second signal): pass the signal on, keep the deadline */
+    sv->stop_reason = SV_R_NONE;
+    a->flags |= SV_ACT_KILL;
+    a->signal = sig;
+    a->group = sv->group;
     break;
-
-  case SV_EV_STOP: {
-    /* stop.signal if configured, else the signal pinit received (SIGINT stays SIGINT) */
-    int sig = sv->stop_signal ? sv->stop_signal : ev->arg ? ev->arg : SIGTERM;
-    sv->want = SV_WANT_DOWN;
-    switch(sv->state) {
-    case SV_IDLE:
-    case SV_WAITING:
-    case SV_BACKOFF:
-    case SV_FAILED:
-      if(sv->state == SV_WAITING)
-        a.flags |= SV_ACT_WAIT_CANCEL;
-      finish(sv, &a, sv->have_exit ? exit_code_from_status(sv->last_status, sv->remap) : 128 + (ev->arg ? ev->arg : SIGTERM),
-             "stop requested");
-      break;
-    case SV_STARTING:
-    case SV_UP:
-      begin_stop(sv, &a, now, sig, SV_R_NONE, sv->group);
-      transition(sv, SV_STOPPING, "(stop requested)");
-      break;
-    case SV_STOPPING:
-      /* already stopping (a restart, or a second signal): pass the signal on, keep the deadline */
-      sv->stop_reason = SV_R_NONE;
-      a.flags |= SV_ACT_KILL;
-      a.signal = sig;
-      a.group = sv->group;
-      break;
-    case SV_DONE:
-      break;
-    }
+  case SV_DONE:
     break;
   }
+}
 
-  case SV_EV_RESTART:
-    if(sv->want == SV_WANT_DOWN)
-      break;
-    if(sv->state == SV_STARTING || sv->state == SV_UP) {
-      begin_stop(sv, &a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_MANUAL, 1);
-      transition(sv, SV_STOPPING, "(restart requested)");
-    }
-    else if(sv->state == SV_BACKOFF || sv->state == SV_FAILED) {
-      int64_t at = sv->last_spawn_at + BACKOFF_MIN_GAP_MS;
-      sv->failures = 0;
-      if(sv->state == SV_FAILED)
-        transition(sv, SV_BACKOFF, "(restart requested)");
-      if(at <= now)
-        spawn(sv, &a, now, SV_R_MANUAL);
-      else {
-        sv->manual_pending = 1;
-        arm(sv, &a, at);
-      }
-    }
-    break;
+/* A manual restart (pinit restart), unless a stop was asked for: stop the running child,
+ * or respawn from BACKOFF/FAILED keeping only the 1 s gap between spawns. */
+static void on_restart(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+{
+  if(sv->want == SV_WANT_DOWN)
+    return;
+  if(sv->state == SV_STARTING || sv->state == SV_UP) {
+    begin_stop(sv, a, now, sv->stop_signal ? sv->stop_signal : SIGTERM, SV_R_MANUAL, 1);
+    transition(sv, SV_STOPPING, "(restart requested)");
   }
+  else if(sv->state == SV_BACKOFF || sv->state == SV_FAILED) {
+    struct clock_mono at = clock_mono_add(sv->last_spawn_at, BACKOFF_MIN_GAP_MS);
+    sv->failures = 0;
+    if(sv->state == SV_FAILED)
+      transition(sv, SV_BACKOFF, "(restart requested)");
+    if(clock_mono_diff(at, now) <= 0)
+      spawn(sv, a, now, SV_R_MANUAL);
+    else {
+      sv->manual_pending = 1;
+      arm(sv, a, at);
+    }
+  }
+}
+
+static sv_handler *const handlers[] = {
+  [SV_EV_START] = on_start,
+  [SV_EV_WAIT_DONE] = on_wait_done,
+  [SV_EV_SPAWNED] = on_spawned,
+  [SV_EV_SPAWN_FAILED] = on_spawn_failed,
+  [SV_EV_EXITED] = on_exited,
+  [SV_EV_LIVENESS] = on_liveness,
+  [SV_EV_READINESS] = on_readiness,
+  [SV_EV_READY] = on_readiness,
+  [SV_EV_TIMER] = on_timer,
+  [SV_EV_STOP] = on_stop,
+  [SV_EV_RESTART] = on_restart,
+};
+
+struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now)
+{
+  struct sv_actions a = { 0 };
+  if((unsigned)ev->type < sizeof(handlers) / sizeof(handlers[0]) && handlers[ev->type])
+    handlers[ev->type](sv, &a, ev, now);
   return a;
 }

@@ -1,6 +1,8 @@
 /* wait.c - dependency waits: all targets probed in parallel until all are up or the
  * overall time runs out.  See include/pinit/wait.h. */
 #include "pinit/wait.h"
+#include "pinit/strbuf.h"
+#include "pinit/clock.h"
 
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -18,9 +20,7 @@
 
 static int64_t now_ms(void)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  return clock_mono_now().ms;
 }
 
 void wait_options_default(struct wait_options *o)
@@ -179,21 +179,18 @@ static void deadline_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
   struct waiter *w = t->data;
   char list[LOG_LINE_MAX - 128], d[32];
-  size_t len = 0, more = 0;
+  struct strbuf sb;
+  size_t more = 0;
 
-  list[0] = 0;
+  strbuf_init(&sb, list, sizeof(list));
   for(size_t i = 0; i < w->n; i++) {
     const struct wait_item *it = &w->items[i];
     if(it->up)
       continue;
-    int k = more ? -1 : snprintf(list + len, sizeof(list) - len, "%s%s (%s)", len ? ", " : "",
-                                 it->probe.target.name, it->last_reason[0] ? it->last_reason : "no answer yet");
-    if(k < 0 || (size_t)k >= sizeof(list) - len) {
-      list[len] = 0;   /* the line stays whole: count the rest instead */
+    /* the line stays whole: what does not fit is counted instead */
+    if(strbuf_printf(&sb, "%s%s (%s)", sb.len ? ", " : "", it->probe.target.name,
+                     it->last_reason[0] ? it->last_reason : "no answer yet"))
       more++;
-      continue;
-    }
-    len += (size_t)k;
   }
   if(more)
     log_error("wait", "timed out after %s: missing %s and %zu more", duration_format(w->opt.timeout_ms, d, sizeof(d)),
@@ -309,19 +306,15 @@ void wait_free(struct waiter *w)
 
 size_t wait_missing(const struct waiter *w, char *buf, size_t cap)
 {
-  size_t missing = 0, len = 0;
+  size_t missing = 0;
+  struct strbuf sb;
 
-  if(cap)
-    buf[0] = 0;
+  strbuf_init(&sb, buf, cap);
   for(size_t i = 0; i < w->n; i++) {
     if(w->items[i].up)
       continue;
     missing++;
-    if(len < cap) {
-      int k = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", w->items[i].probe.target.name);
-      if(k > 0)
-        len += (size_t)k;
-    }
+    strbuf_printf(&sb, "%s%s", sb.len ? ", " : "", w->items[i].probe.target.name);
   }
   return missing;
 }

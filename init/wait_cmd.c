@@ -1,6 +1,8 @@
 /* wait_cmd.c - `pinit wait`: parse the command line, run a waiter on the default loop.
  * See include/pinit/wait_cmd.h. */
 #include "pinit/wait_cmd.h"
+#include "pinit/env.h"
+#include "pinit/exitcode.h"
 
 #include "pinit/duration.h"
 #include "pinit/log.h"
@@ -14,9 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EXIT_USAGE    64
-#define EXIT_UNAVAIL  69
-#define EXIT_SOFTWARE 70
 
 static const char usage[] =
   "usage: pinit wait [-t|--timeout D] [-i|--interval D] [-a|--attempt-timeout D] [-q] [TARGET...]\n"
@@ -30,19 +29,10 @@ struct wait_run {
   int result;   /* -1 running, else the exit code */
 };
 
-static const char *env_get(char **envp, const char *name)
-{
-  size_t len = strlen(name);
-  for(char **e = envp; e && *e; e++)
-    if(!strncmp(*e, name, len) && (*e)[len] == '=')
-      return *e + len + 1;
-  return NULL;
-}
-
 static void done_cb(struct waiter *w, int ok, void *arg)
 {
   struct wait_run *r = arg;
-  r->result = ok ? 0 : EXIT_UNAVAIL;
+  r->result = ok ? 0 : EXITCODE_UNAVAILABLE;
   ev_break(w->loop, EVBREAK_ALL);
 }
 
@@ -78,7 +68,7 @@ static int usage_error(const char *fmt, const char *arg)
   char msg[256];
   snprintf(msg, sizeof(msg), fmt, arg);
   log_error("wait", "%s (pinit wait --help)", msg);
-  return EXIT_USAGE;
+  return EXITCODE_USAGE;
 }
 
 int cmd_wait(int argc, char **argv, char **envp)
@@ -94,7 +84,7 @@ int cmd_wait(int argc, char **argv, char **envp)
   targets = calloc(WAIT_MAX_TARGETS, sizeof(*targets));
   if(!targets) {
     log_error("wait", "out of memory");
-    return EXIT_SOFTWARE;
+    return EXITCODE_SOFTWARE;
   }
   /* Options may come before or after the targets (a target never starts with '-'). */
   for(i = 1; i < argc; i++) {
@@ -114,7 +104,7 @@ int cmd_wait(int argc, char **argv, char **envp)
       if(probe_parse(a, &targets[n], &err) < 0) {
         log_error("wait", "'%s': %s", a, err.msg);
         free(targets);
-        return EXIT_USAGE;
+        return EXITCODE_USAGE;
       }
       n++;
       continue;
@@ -149,14 +139,14 @@ int cmd_wait(int argc, char **argv, char **envp)
   if(!n) {
     static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };
     for(size_t k = 0; k < 2; k++) {
-      const char *list = env_get(envp, vars[k]);
+      const char *list = env_value(envp, vars[k]);
       if(!list)
         continue;
       int got = wait_list_parse(list, targets + n, (size_t)(WAIT_MAX_TARGETS - n), &err);
       if(got < 0) {
         log_error("wait", "%s: %s", vars[k], err.msg);
         free(targets);
-        return EXIT_USAGE;
+        return EXITCODE_USAGE;
       }
       n += got;
     }
@@ -170,12 +160,12 @@ int cmd_wait(int argc, char **argv, char **envp)
   if(!loop || probe_global_init() < 0) {
     log_error("wait", "cannot initialise %s", loop ? "libcurl" : "libev");
     free(targets);
-    return EXIT_SOFTWARE;
+    return EXITCODE_SOFTWARE;
   }
   if(wait_init(&w, targets, (size_t)n, &opt) < 0) {
     log_error("wait", "cannot set up the wait: %s", strerror(errno));
     free(targets);
-    return EXIT_SOFTWARE;
+    return EXITCODE_SOFTWARE;
   }
   free(targets);
 
@@ -189,11 +179,11 @@ int cmd_wait(int argc, char **argv, char **envp)
 
   if(wait_start(&w, loop, done_cb, &run) < 0) {
     log_error("wait", "cannot start: %s", strerror(errno));
-    run.result = EXIT_SOFTWARE;
+    run.result = EXITCODE_SOFTWARE;
   }
   else
     ev_run(loop, 0);
-  rc = run.result < 0 ? EXIT_SOFTWARE : run.result;
+  rc = run.result < 0 ? EXITCODE_SOFTWARE : run.result;
 
   wait_free(&w);
   ev_signal_stop(loop, &sigterm);

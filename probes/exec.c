@@ -7,6 +7,8 @@
  * the zombie, and any other ev_child(0) watcher sees it as an ordinary exit.
  */
 #include "internal.h"
+#include "pinit/child_fail.h"
+#include "pinit/exitcode.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,20 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Write a decimal number; async-signal-safe. */
-static size_t fmt_uint(char *buf, unsigned v)
-{
-  char tmp[12];
-  size_t n = 0, i = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while(v);
-  while(n)
-    buf[i++] = tmp[--n];
-  return i;
-}
 
 static void close_from(int lowfd)
 {
@@ -48,7 +36,7 @@ static void close_from(int lowfd)
 }
 
 /* In the child, after fork: only async-signal-safe calls (libcurl may have threads). */
-static void __attribute__((noreturn)) child(const struct probe *p, int wfd)
+static void __attribute__((noreturn)) child(const struct probe *p, int wfd, const struct child_fail *cf)
 {
   char *argv[PROBE_ARGS_MAX + 1];
   struct sigaction sa;
@@ -83,25 +71,7 @@ static void __attribute__((noreturn)) child(const struct probe *p, int wfd)
   execvp(argv[0], argv);
 
   int e = errno;
-  char msg[PROBE_SPEC_MAX + 64];
-  size_t n = 0, l = strlen(argv[0]);
-  const char *why = e == ENOENT ? "not found" : e == EACCES ? "permission denied"
-                  : e == ENOEXEC ? "exec format error" : "cannot execute, errno ";
-  memcpy(msg, "pinit: exec: ", 13);
-  n = 13;
-  memcpy(msg + n, argv[0], l);
-  n += l;
-  memcpy(msg + n, ": ", 2);
-  n += 2;
-  memcpy(msg + n, why, strlen(why));
-  n += strlen(why);
-  if(e != ENOENT && e != EACCES && e != ENOEXEC)
-    n += fmt_uint(msg + n, (unsigned)e);
-  msg[n++] = '\n';
-  if(write(2, msg, n) < 0) {
-    /* nothing left to tell */
-  }
-  _exit(e == ENOENT ? 127 : 126);
+  child_fail_exit(cf, e, exitcode_exec_failure(e));
 }
 
 /* Read what is there; keep the first bytes, discard the rest.  Returns 1 at EOF/error. */
@@ -189,17 +159,19 @@ int exec_start(struct probe *p)
   sigset_t all, old;
   pid_t pid;
   char buf[96];
+  struct child_fail cf;
 
   if(pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0) {
     probe_reason(p, "pipe: %s", probe_strerror(errno, buf, sizeof(buf)));
     return -1;
   }
+  child_fail_prepare(&cf, CHILD_FAIL_PLAIN, "exec", "%s", p->target.spec); /* argv[0]: the first string */
   /* Block every signal across fork so no handler of ours runs in the child. */
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pid = fork();
   if(pid == 0)
-    child(p, pfd[1]);
+    child(p, pfd[1], &cf);
   e = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   close(pfd[1]);

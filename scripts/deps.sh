@@ -33,6 +33,7 @@ APT_PACKAGES=(
   python3 python3-pytest python3-ruamel.yaml python3-yaml util-linux procps
   tini dumb-init catatonit hyperfine curl debootstrap  # tini ships /usr/bin/tini-static too
   prometheus                             # promtool: `promtool check metrics` on /metrics
+  openjdk-17-jdk-headless python3-pip    # Flink's own config loader as test oracle (tests/oracle)
 )
 
 # `deps.sh --build-only` (the Dockerfiles' build stage): only what the static product build
@@ -244,6 +245,10 @@ build_libev() {
   step "build: libev ($(basename "$d"))"
   cd "$d"
   run "$log" ./configure --prefix="$PREFIX" --disable-shared --enable-static --disable-dependency-tracking
+  # pinit's relative timers must run on CLOCK_MONOTONIC: ev.c turns EV_USE_MONOTONIC on when
+  # configure found clock_gettime (or the raw syscall)
+  grep -Eq '^#define HAVE_CLOCK_(GETTIME|SYSCALL) 1' config.h ||
+    die "libev: configure found no clock_gettime, so its timers would follow the wall clock"
   run "$log" make -j"$JOBS"
   run "$log" make install DESTDIR="$STAGE"
   # libev-dev ships ev.h and ev++.h; event.h is the libevent emulation, not wanted here.
@@ -325,7 +330,8 @@ build_libyaml() {
 # __stack_chk_fail with the canary at %fs:0x28, fclose, fgets, fopen64, free, malloc,
 # realloc, strchr, strlen; another architecture may need more, which the check below
 # catches).  The dynamic development build links exactly the same code and
-# header.  This is checked here, not assumed: the undefined symbols must be in the list
+# header.  Every option config.c relies on is set at run time from cmake/inih.cmake, whose
+# configure-time check fails on an inih that does not take them so.  This is checked here, not assumed: the undefined symbols must be in the list
 # below and the smoke test links and runs ini_parse_string in a static musl binary.
 INIH_ALLOWED_UNDEF="__ctype_b_loc __stack_chk_fail fclose fgets fopen64 free malloc realloc strchr strlen _GLOBAL_OFFSET_TABLE_"
 

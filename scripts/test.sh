@@ -19,8 +19,15 @@ say() { printf '\n==> %s\n' "$*"; }
 say "dependencies"
 bash scripts/deps.sh
 
+say "Flink 1.20.1 jars for the config oracle (tests/oracle; the sdist docker/build-images.sh uses)"
+flink_cache=${PINIT_IMAGE_CACHE:-/var/cache/pinit-images}
+if ! compgen -G "$flink_cache/wheels/apache[-_]flink[-_]libraries-1.20.1.tar.gz" >/dev/null; then
+  mkdir -p "$flink_cache/wheels"
+  python3 -m pip download --no-deps -d "$flink_cache/wheels" "apache-flink-libraries==1.20.1"
+fi
+
 say "static build (build/)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPINIT_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 file build/pinit | grep -q "statically linked" || { echo "build/pinit is not statically linked" >&2; exit 1; }
 printf 'build/pinit: %s bytes (tini-static: 708080)\n' "$(stat -c %s build/pinit)"
@@ -30,7 +37,7 @@ say "tests against the static binary"
 
 if [[ $skip != *" asan "* ]]; then
   say "ASan + UBSan build (build-asan/) and the same tests"
-  cmake -S . -B build-asan -DPINIT_STATIC=OFF -DPINIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake -S . -B build-asan -DPINIT_STATIC=OFF -DPINIT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug -DPINIT_WERROR=ON >/dev/null
   cmake --build build-asan -j"$jobs"
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
      ctest --output-on-failure -j"$jobs")
@@ -38,7 +45,7 @@ fi
 
 if [[ $skip != *" fuzz "* ]]; then
   say "libFuzzer targets (build-fuzz/), ${PINIT_FUZZ_SECONDS:-20}s each"
-  CC=clang cmake -S . -B build-fuzz -DPINIT_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  CC=clang cmake -S . -B build-fuzz -DPINIT_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug -DPINIT_WERROR=ON >/dev/null
   cmake --build build-fuzz -j"$jobs"
   for f in build-fuzz/tests/fuzz_*; do
     [[ -x $f ]] || continue

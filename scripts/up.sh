@@ -25,17 +25,20 @@ echo "== pinit as PID 1 supervising python3 -m http.server $port (control socket
 unshare --pid --fork --mount-proc "$P" -- python3 -m http.server -b 127.0.0.1 "$port" >/dev/null &
 ns=$!
 trap 'kill "$ns" 2>/dev/null || true' EXIT
-for _ in $(seq 50); do "$P" check >/dev/null 2>&1 && break; sleep 0.1; done
-"$P" status
-init=$(pgrep -P "$ns")            # pinit, PID 1 inside the namespace
+for _ in $(seq 50); do init=$(pgrep -P "$ns" || true); [[ -n $init ]] && break; sleep 0.1; done
+# pinit (PID 1 inside the namespace) serves only its own PID namespace: ask from inside it,
+# as `docker exec` does
+inside() { nsenter -t "$init" -p -m -- "$@"; }
+for _ in $(seq 50); do inside "$P" check >/dev/null 2>&1 && break; sleep 0.1; done
+inside "$P" status
 child=$(pgrep -P "$init")          # the server it supervises
 echo "== SIGKILL the server (host pid $child): pinit restarts it"
 kill -KILL "$child"
 sleep 2.5
-"$P" status
-echo "== pinit check: exit $("$P" check >/dev/null; echo $?)"
+inside "$P" status
+echo "== pinit check: exit $(inside "$P" check >/dev/null; echo $?)"
 echo "== pinit stop"
-"$P" stop
+inside "$P" stop || true           # the client ends with the namespace it stopped
 wait "$ns" || true
 trap - EXIT
 echo "== done"

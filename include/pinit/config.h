@@ -1,6 +1,7 @@
 /* config.h - pinit's configuration: built-in defaults (per Flink role), one INI file,
- * then PINIT_<SECTION>_<KEY> environment overrides.  config.c is the only module that
- * reads the process environment (getenv/environ).
+ * then PINIT_<SECTION>_<KEY> environment overrides.  config_load reads the environment
+ * only from the envp it is given (env.h); config_load_secret_files alone reads and
+ * changes the process environment.  Other modules read envp too, all through env.h.
  *
  * Keys (section.key, default) - docs/configuration.md lists them all:
  *   restart.policy never|on-failure|always   restart.delay_min 1s   restart.delay_max 30s
@@ -11,7 +12,7 @@
  *   liveness.url|tcp|exec   liveness.interval 10s   liveness.timeout 5s
  *   liveness.failure_threshold 3   liveness.start_period 0s   (same for readiness.*)
  *   notify.fd 0 (off)   notify.socket false
- *   control.socket @pinit   http.listen ""   log.level   log.format text|json
+ *   control.socket "" (per container)   http.listen ""   log.level   log.format text|json
  *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
  *   flink.savepoint_on_stop true   flink.savepoint_timeout 30s   flink.resume true
  *   flink.ready_taskmanagers 1
@@ -87,9 +88,13 @@ struct config_error {
  * (NULL-terminated, may be NULL; e.g. the Flink role's probes), then the INI file
  * (PINIT_CONFIG, else /etc/pinit/pinit.ini; a missing default file is fine, a missing
  * PINIT_CONFIG file is an error), then the environment `envp`.  Validates everything,
- * including the 2-minute rule when the policy restarts.
- * Returns 0, or -1 with err filled (nothing else changed outside *cfg).  Reads files;
- * call before the event loop starts. */
+ * including the 2-minute rule when the policy restarts (a warning is logged when
+ * restart.allow_slow lets a slow configuration through).  The INI file is opened through
+ * trusted_path_open() (a link another user planted is refused) and must be a regular file
+ * of at most 1 MiB, or /dev/null.
+ * Returns 0 (err->msg "") or -1 with err filled; on -1 *cfg is partly filled and must not be
+ * used.  Not reentrant: it keeps this load's sources (static state) for config_print().
+ * Reads files (blocking I/O); call before the event loop starts. */
 int config_load(struct config *cfg, const char *const *role_defaults, char **envp, struct config_error *err);
 
 /* The worst time from a failure to a new child, in ms, as the 2-minute rule counts it. */
@@ -101,16 +106,14 @@ int config_print(const struct config *cfg, int fd);
 
 /* Docker secrets: for every NAME_FILE=/path in the environment where NAME looks secret
  * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's
- * contents (one trailing newline removed) unless NAME is already set.  Returns 0, or -1
- * with err naming the variable (never the contents).  Changes the process environment:
- * call once, early, before anything else reads it. */
+ * contents (one trailing newline removed) unless NAME is already set: all of them, each
+ * read as pinit/secret_file.h says (regular files only, links checked, 64 KiB cap).
+ * Returns 0, or -1 with err naming the variable (never the contents).  Changes the process
+ * environment: call once, early, before anything else reads it. */
 int config_load_secret_files(struct config_error *err);
 
 /* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a
  * configuration error is logged in the format the log shipper expects. */
 void config_log_early(char **envp);
-
-/* Look up NAME in envp ("NAME=value" strings).  Returns the value or NULL. */
-const char *config_env(char **envp, const char *name);
 
 #endif

@@ -11,6 +11,7 @@
  *   taskmanager     bin/taskmanager.sh start-foreground       wait tcp JM:6123 (HA: ZooKeeper),
  *                                                             taskmanager.rpc.port pinned to 6122,
  *                                                             live tcp 127.0.0.1:6122
+ *   (ports and addresses as the rendered configuration gives them: flink_role_defaults)
  *   history-server  bin/historyserver.sh start-foreground     live GET :8082/config
  *   (HA: with a ZooKeeper quorum every role first waits for it)
  *   help            usage, exit 0
@@ -23,16 +24,28 @@
 
 #include <stddef.h>
 
-/* Pure: the value FLINK_PROPERTIES (text, may be NULL) gives `key` (last line wins, ends
- * trimmed), copied to buf.  Returns 1 if found, 0 if not. */
-int flink_property(const char *props, const char *key, char *buf, size_t cap);
+struct render_result;
+
+/* Pure: the role's pinned Flink keys, "key: value" (NULL-terminated, static), set above the
+ * base file and below every variable: taskmanager pins taskmanager.rpc.port to 6122.  NULL
+ * for other roles. */
+const char *const *flink_role_pins(const char *role);
+
+/* Pure: whether the rendered configuration turns HA on (high-availability.type, or its
+ * deprecated names, set and not "none" in any case, as Flink reads it): 1 or 0.  *quorum is
+ * the ZooKeeper quorum when the type is zookeeper and a quorum is set, else NULL (a string
+ * of conf). */
+int flink_ha_zookeeper(const struct render_result *conf, const char **quorum);
 
 /* Pure: the role's defaults as "section.key=value" strings into out[0..cap) (NULL-terminated),
- * formatted into the storage `buf`.  `props` is FLINK_PROPERTIES, `rpc` the JobManager
- * address, `ha_quorum` the ZooKeeper quorum when HA is on (else NULL).  Returns the count,
- * or -1 for a role that is not one of the four. */
-int flink_role_defaults(const char *role, const char *props, const char *rpc, const char *ha_quorum,
-                        const char **out, size_t cap, char *buf, size_t bufcap);
+ * formatted into the storage `buf`, derived from `conf`, the rendered configuration Flink
+ * will read (render_get): rest.bind-port / rest.port (8081), jobmanager.rpc.address and
+ * .port (6123), taskmanager.rpc.port (6122 pinned; a range: no TCP probe),
+ * historyserver.web.port (8082), HA as flink_ha_zookeeper() says (with HA the TaskManager
+ * does not wait for the JobManager's address).  Returns the count, or -1 for a role that is
+ * not one of the four or when out/buf are too small. */
+int flink_role_defaults(const char *role, const struct render_result *conf, const char **out, size_t cap,
+                        char *buf, size_t bufcap);
 
 /* The whole command; argv[0] is "flink".  Returns the exit code. */
 int cmd_flink(int argc, char **argv, char **envp);

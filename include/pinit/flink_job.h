@@ -41,11 +41,11 @@ struct flink_job_settings {
   int explicit_savepoint;                   /* execution.savepoint.path is set */
 };
 
-/* The settings from the environment (FLINK_PROPERTIES first, then SAVEPOINT_DIR and
- * CHECKPOINT_DIR), for role (a Flink role name), with HA as `ha`.  The one place the job
- * side reads the Flink configuration.  Pure apart from reading envp. */
-void flink_job_settings_read(char **envp, const char *role, const char *jobmanager, int ha,
-                             struct flink_job_settings *out);
+/* The settings from the rendered configuration (what Flink will read: render_get),
+ * for role (a Flink role name).  The one place the job side reads the Flink
+ * configuration.  Pure. */
+struct render_result;
+void flink_job_settings_read(const struct render_result *conf, const char *role, struct flink_job_settings *out);
 
 /* Role defaults this adds (the TaskManager's readiness URL), like flink_role_defaults():
  * "section.key=value" strings into out (at most cap, NULL-terminated), storage in buf.

@@ -12,10 +12,12 @@
  *
  * Limits, so that no client can hurt PID 1, other clients or the supervision of the child:
  * at most HTTPD_CONN_MAX connections at once, preallocated with fixed buffers (no
- * allocation after httpd_start(), nothing ever grows).  When all are taken, the oldest
- * connection that has sent no complete request for HTTPD_EVICT_AGE seconds (or that is
- * only waiting for the client to close) is dropped for the new one; if there is none, the
- * new one gets 503 and is closed.  Each connection has HTTPD_CLIENT_TIMEOUT seconds in all,
+ * allocation after httpd_start(), nothing ever grows); the accept core is server.h.  A
+ * request that has already arrived is answered at accept.  When all slots are taken, the
+ * oldest connection that has sent no complete request for HTTPD_EVICT_AGE seconds (or
+ * that is only waiting for the client to close) is dropped (503 busy) for the new one, so a
+ * flood of silent connections cannot crowd real probes out; only when every connection
+ * has a request being answered does the new one get 503.  Each connection has HTTPD_CLIENT_TIMEOUT seconds in all,
  * from accept to the last byte of the reply (408 if the request was not complete by
  * then).  The request line and headers are capped at HTTPD_REQUEST_MAX bytes, the target at
  * HTTPD_URI_MAX (414).  Replies are written without blocking from a fixed buffer: a metrics
@@ -31,6 +33,7 @@
 #include <sys/socket.h>
 
 #include "pinit/metrics.h"
+#include "pinit/server.h"
 #include "pinit/status.h"
 
 #define HTTPD_DEFAULT_PORT   9400 /* when http.listen gives no port; clear of Flink's ports */
@@ -39,7 +42,7 @@
 #define HTTPD_URI_MAX        1024 /* the request target */
 #define HTTPD_METHOD_MAX     16
 #define HTTPD_CLIENT_TIMEOUT 5.0  /* seconds, per connection, in all */
-#define HTTPD_EVICT_AGE      1.0  /* seconds */
+#define HTTPD_EVICT_AGE      0.0  /* seconds: any silent connection gives way to a new one */
 #define HTTPD_SMALL_OUT      2048 /* health, errors: headers + a short body */
 #define HTTPD_HEAD_MAX       512  /* the headers of a metrics reply */
 #define HTTPD_BIG_MAX        4    /* metrics replies being written at once */
@@ -98,7 +101,6 @@ struct httpd_conn {
   int big;                      /* index of the large buffer held, -1 if none */
   size_t in_len, out_len, out_off;
   char *in, *out;               /* in: HTTPD_REQUEST_MAX bytes of the server's */
-  double opened;                /* ev_now() at accept */
   ev_io io;
   ev_timer timer;
   struct httpd_server *server;
@@ -110,12 +112,12 @@ struct httpd_conn {
 struct httpd_server {
   struct ev_loop *loop;
   int fd;
-  ev_io accept_w;
-  ev_timer accept_pause;        /* accept(2) ran out of descriptors: retry in a second */
+  struct server core;           /* accept, slots, eviction, EMFILE pause */
+  struct server_slot slots[HTTPD_CONN_MAX];
   httpd_fill *fill;
   void *arg;
   char addr[64];                /* as configured, for logs */
-  unsigned long served, rejected, evicted, timeouts;
+  unsigned long served, rejected, timeouts; /* evicted: core.dropped */
   int big_busy[HTTPD_BIG_MAX];
   struct httpd_conn conns[HTTPD_CONN_MAX];
   char in[HTTPD_CONN_MAX][HTTPD_REQUEST_MAX];

@@ -7,13 +7,17 @@
  *
  * Each line is formatted into a fixed buffer (lines longer than LOG_LINE_MAX are cut)
  * and written with a single write(2), so lines from pinit never interleave with each
- * other.  Never allocates, never blocks beyond that one write to stderr.  Safe to call
- * in a forked child before exec (it uses no locks).
+ * other.  Never allocates, never blocks beyond that one write to stderr.  Not for a forked
+ * child before exec: formatting calls vsnprintf, strftime and the caller's strerror, which
+ * are not async-signal-safe while other threads (libcurl's resolver) exist; such a child
+ * reports through child_fail.h, whose line log_render() formats before the fork.
+ * Every function here keeps errno.
  */
 #ifndef PINIT_LOG_H
 #define PINIT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 #define LOG_LINE_MAX 1024
 
@@ -26,11 +30,11 @@ enum log_level log_level_get(void);
 enum log_format log_format_get(void);
 
 /* Replace the user:password of every URL (scheme, "://", user:password, "@", host) in s
- * with "***", in
- * place (s only shrinks). */
+ * with "***", in place (s only shrinks). */
 void log_redact_userinfo(char *s);
 
-/* Parse "error|warn|info|debug" (or "0".."3"); returns 0 and sets *out, or -1. */
+/* Parse "error|warn|warning|info|debug" (any case) or "0".."3"; returns 0 and sets *out,
+ * or -1 (*out untouched). */
 int log_level_parse(const char *s, enum log_level *out);
 
 /* Log one line.  `what` names the component or object ("spawn", "wait: jobmanager:6123").
@@ -40,8 +44,13 @@ void plog(enum log_level lvl, const char *what, const char *fmt, ...)
 void vplog(enum log_level lvl, const char *what, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-/* 1 if a variable or key name looks secret (contains PASSWORD, SECRET, KEY or TOKEN,
- * case-insensitive), so its value must never be printed; 0 otherwise. */
+/* Format the line plog() would write, without writing it: into out[0..cap), newline
+ * included, no NUL; returns its length, 0 if `lvl` is filtered out.  Lines are cut to cap. */
+size_t log_render(char *out, size_t cap, enum log_level lvl, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* 1 if a variable or key name looks secret (contains PASSWORD, PASSWD, SECRET, KEY, TOKEN
+ * or CREDENTIAL, case-insensitive), so its value must never be printed; 0 otherwise. */
 int log_is_secret_name(const char *name);
 
 /* Structured fields of a line: in JSON mode they become keys of their own ("pid",

@@ -36,13 +36,26 @@
  *        CHECKPOINT_INTERVAL           execution.checkpointing.interval
  *        CHECKPOINT_DIR                execution.checkpointing.dir
  *        SAVEPOINT_DIR                 execution.checkpointing.savepoint-dir
- *   4. FLINK_PROPERTIES: one "key: value" per line ("\r\n" is fine).  Blank lines and lines
+ *   4. FLINK_PROPERTIES: one "key: value" per line (ends: "\n", "\r\n", a lone "\r").  Blank lines and lines
  *      whose first non-blank is '#' are skipped; a line without ':' is ignored with a
- *      warning.  Key = text before the first ':', value = everything after it; both trimmed
+ *      warning; a BOM or no-break space around a key is removed with a warning.  Key = text before the first ':', value = everything after it; both trimmed
  *      at the ends only (inner spaces, quotes, '=', '*', further ':' stay literal).  In
  *      values (not keys) ${NAME} and $NAME are replaced from the snapshot as envsubst does
  *      (unset: empty; anything else after '$' stays literal).  Later lines win; a key is
  *      written once.
+ *
+ * Every value from the environment (2-4, and each ${NAME} substituted) is trimmed at both
+ * ends like Java's trim() (bytes <= ' '), in both formats, and dropped with a warning when
+ * it is not valid UTF-8.  Inside env.java.opts* tabs and line breaks become spaces.
+ *
+ * Precedence across names: a later source replaces the option under any of its names
+ * (Flink's fallback keys, e.g. state.checkpoints.dir for execution.checkpointing.dir,
+ * high-availability for high-availability.type): the earlier source's entry is dropped with
+ * a warning.  env.java.opts from the environment next to the base file's env.java.opts.all
+ * is appended to it (the image's JVM flags are kept; not again when the base value already
+ * ends with it).  One-line warnings for Flink's surprises: yes/no/on/off, 0x/0o/0b numbers,
+ * a known key in other case, quotes in FLINK_PROPERTIES, [lists] in flink-conf.yaml, '"' or
+ * an unpaired ' in JVM options.
  *
  * Keys from any source that are empty, start or end with '.', contain "..", control
  * characters or invalid UTF-8 are dropped with a warning.
@@ -62,17 +75,21 @@
  *   - Base values keep their type and, where possible, their text: plain scalars verbatim
  *     (6123 stays an int, true a bool), single-quoted ones single-quoted, double-quoted and
  *     block scalars (| >) double-quoted on one line, explicit tags (!!int "5") kept,
- *     sequences and mappings below a sequence in flow style ([a, b], {k: v}), an empty
- *     plain value as null, anchors and aliases expanded.
+ *     sequences and mappings below a sequence in flow style ([a, b], {k: v}), anchors and
+ *     aliases expanded.  A null value (empty, ~, null, !!null), which Flink cannot load, is
+ *     not written (warning).  A key set flat and nested ("a.b: 1" and "a: {b: 2}"): the
+ *     later one wins, as Flink flattens (warning).
  *   - The deprecated short keys are renamed with a warning, so a nested YAML reader cannot
  *     lose the longer keys: high-availability -> high-availability.type, state.backend ->
  *     state.backend.type, restart-strategy -> restart-strategy.type, env.java.opts ->
  *     env.java.opts.all.  When one source sets both names, the new name wins, like Flink.
- *   - Refused (render_error): YAML syntax errors, a duplicate key in one mapping or two keys
- *     that flatten to the same dotted key (both line numbers), a top level that is not a
+ *   - Refused (render_error): YAML syntax errors, a duplicate key in one mapping (both line
+ *     numbers), a top level that is not a
  *     mapping, more than one document, unsupported tags (only YAML's own !!tags and simple
  *     local !tags), non-scalar keys, NUL characters, nesting deeper than 64, more than
  *     200000 nodes (alias bombs), a file that is not UTF-8.
+ *   - Refused too: an output over 3 Mi code points (snakeyaml-engine's limit; Flink would
+ *     not load it).
  *   - Self-check: the output is parsed again with libyaml; every key must come back once,
  *     with the same text, and every value set from the environment as the same string.
  *
@@ -80,9 +97,9 @@
  * quoting and no renames (Flink 1.x before 1.17 does not know the new names).  The base
  * file is read the way Flink reads it: each line cut at the first '#', trimmed, split at
  * the first ": ", lines with an empty key or value skipped, later lines win (a NUL byte is
- * refused).  Values set from the environment are trimmed (Flink would).  A '#' in a key or
- * value (Flink would cut the line there), an empty value and a line break cannot be
- * represented: such a key is not written, with a warning (Flink then uses its default).
+ * refused).  A '#' in a key or value (Flink would cut the line there), an empty value and a
+ * line break cannot be represented: such a key is not written, with a warning (Flink then
+ * uses its default).
  *
  * Messages (errors, warnings) name files, line numbers and keys, never values.
  */
@@ -126,10 +143,23 @@ struct render_input {
   const char *rpc_address;  /* fallback for JOB_MANAGER_RPC_ADDRESS (the caller's
                                hostname -f); NULL or "": jobmanager.rpc.address is then
                                left as the base file has it */
+  enum render_format base_format;  /* how to read base: RENDER_AUTO = as `format`;
+                               RENDER_YAML with format RENDER_LEGACY: a config.yaml is the
+                               base of a new flink-conf.yaml (values as Flink reads them) */
+  const char *const *pins;  /* NULL-terminated "key: value" set with the defaults (above the
+                               base file, below every variable): a role's pinned keys */
+};
+
+/* A key of the rendered file and its value as a string, as Flink reads it (a YAML scalar's
+ * value, the flow text of a list or map). */
+struct render_kv {
+  const char *key, *value;
 };
 
 struct render_result {
   char *doc;                /* the new file, NUL-terminated, malloc'd: render_result_free() */
+  struct render_kv *kv;     /* the keys written, in file order, malloc'd with the result */
+  size_t nkv;
   size_t len;               /* bytes in doc, without the NUL */
   size_t nkeys;             /* keys written */
   int nwarn;                /* warn[0..nwarn) are valid, in the order they arose */
@@ -143,8 +173,12 @@ struct render_result {
 int render_document(const struct render_input *in, struct render_result *res,
                     struct render_error *err);
 
-/* Free res->doc (safe on a zeroed or already freed result). */
+/* Free res->doc and res->kv (safe on a zeroed or already freed result). */
 void render_result_free(struct render_result *res);
+
+/* The rendered value of `key` (exact key, as Flink's keys are case-sensitive), or NULL when
+ * the file does not set it.  The string lives as long as res.  Pure. */
+const char *render_get(const struct render_result *res, const char *key);
 
 /* Check that doc parses as `format` (RENDER_YAML: libyaml loads it as one mapping without
  * duplicate or colliding keys and with the limits above; RENDER_LEGACY: always parses).
@@ -165,6 +199,9 @@ struct render_opts {
                                  <runtime_dir>/pinit-flink-conf; NULL: PINIT_RUNTIME_DIR
                                  from envp when non-empty, else /tmp */
   int dry_run;                /* 1: print the rendered file on stdout, write nothing */
+  const char *const *pins;    /* render_input.pins */
+  struct render_result *result;  /* not NULL: on success receives the rendered result (the
+                                 keys Flink will read: render_get); render_result_free() it */
 };
 
 /* The file name for a format: "config.yaml" or "flink-conf.yaml" (RENDER_AUTO: the YAML
@@ -177,25 +214,30 @@ const char *render_file_name(enum render_format format);
  * errno.  Blocks on directory I/O. */
 int render_flink_version(const char *flink_home, int *major, int *minor);
 
-/* The format Flink will read.  want RENDER_YAML / RENDER_LEGACY is returned as is.
+/* The format Flink will read.  want RENDER_YAML / RENDER_LEGACY is returned as is (and
+ * render_flink_config() refuses the choice when this Flink would not read that file).
  * RENDER_AUTO: Flink 2.x reads only config.yaml -> RENDER_YAML; Flink before 1.19 reads only
  * flink-conf.yaml -> RENDER_LEGACY; 1.19, 1.20 and an unknown version: RENDER_LEGACY when
  * <conf_dir>/flink-conf.yaml exists, else RENDER_YAML.  Never fails; blocks on stat. */
 enum render_format render_pick_format(const char *flink_home, const char *conf_dir,
                                       enum render_format want);
 
-/* Replace <dir>/<name> with buf atomically: a temp file in dir (O_EXCL, the old file's mode
- * and, when root and possible, owner; else 0644), write, fsync, read back and check (render_check for RENDER_YAML),
- * rename(2), fsync dir.  Returns 0; or -1 with errno, the old file untouched and the temp
+/* Replace <dir>/<name> with buf atomically: dir opened once with trusted_path_open()
+ * (pinit/trusted_path.h: a link another user planted is refused, ELOOP), then relative to
+ * it: a temp file (O_EXCL, the old file's mode and, when root and possible, owner; else
+ * 0644), write, fsync, read back and check (render_check for RENDER_YAML), renameat(2)
+ * (a link at <name> is replaced, never written through), fsync dir.  Returns 0; or -1 with errno, the old file untouched and the temp
  * file removed (EBADMSG: the written file did not read back the same or did not parse;
  * EROFS/EACCES/EPERM: dir is not writable).  Blocks on disk I/O. */
 int render_write_atomic(const char *dir, const char *name, const char *buf, size_t len,
                         enum render_format format);
 
-/* Copy the regular files of src (symlinks followed; names starting with '.' and
- * subdirectories skipped: a Kubernetes ConfigMap's ..data is reached through its links) into
- * dst, which is created 0755 or must be a directory owned by the caller's euid (not a
- * symlink).  Modes are kept.  Returns 0, or -1 with errno.  Blocks on disk I/O. */
+/* Copy the regular files of src (links followed only as trusted_path_open() allows, so a
+ * Kubernetes ConfigMap's root-owned ..data links work and a link another user planted
+ * fails the copy with ELOOP; names starting with '.' and subdirectories skipped; a FIFO
+ * never blocks) into dst, which is created 0755 or must be a directory owned by the
+ * caller's euid (not a symlink).  Modes are kept.  Returns 0, or -1 with errno.  Blocks on
+ * disk I/O. */
 int render_copy_conf_dir(const char *src, const char *dst);
 
 /* What `hostname -f` prints: the canonical name of gethostname() (getaddrinfo with
@@ -204,10 +246,16 @@ int render_copy_conf_dir(const char *src, const char *dst);
 int render_default_address(char *buf, size_t cap);
 
 /* Render the Flink configuration for a container start: choose the dirs and the file
- * (opts above), read the base file (missing: none), render_document(), log the warnings,
+ * (opts above), open the conf dir once with trusted_path_open() and work relative to it,
+ * read the base file (missing: none; a link another user planted or anything but a
+ * regular file: error; a forced legacy format with only a config.yaml starts from that
+ * file), render_document(), log the warnings,
  * and unless the file already holds exactly those bytes, render_write_atomic() it.  When
  * the conf dir is not writable (EROFS, EACCES, EPERM; EBUSY: the file is a mount), copy it to
  * <runtime_dir>/pinit-flink-conf and render there (warning names the new dir).
+ * A forced format Flink would not read is refused: yaml next to an existing flink-conf.yaml on
+ * Flink 1.x (Flink reads that one), legacy on Flink 2.x.  A runtime_dir that does not exist
+ * yet is created (mode 0755, one level).
  * On success returns 0 and, if out_conf_dir is not NULL, copies the conf dir that holds the
  * result into it: export it as FLINK_CONF_DIR to the child (it differs from the original
  * after a read-only fallback).  On failure logs one line

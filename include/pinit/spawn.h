@@ -4,8 +4,10 @@
  * terminal), the signal mask and ignored set pinit was started with (signals.h), the
  * caller's working directory (via `cwd_fd`), pinit's environment (or `envp`), the caller's
  * fds, optionally a notify fd, and optionally another identity (uid/gid/supplementary
- * groups).  If exec fails the child prints one line naming the command and exits 127
- * (not found) or 126 (found but not executable), the codes a shell uses. */
+ * groups).  If exec fails the child writes one log line naming the command (child_fail.h)
+ * and exits 127 (not found) or 126 (found but not executable), the codes a shell uses
+ * (exitcode_exec_failure); a failure before exec (notify fd, working directory, identity)
+ * exits 126 with a line saying which step failed. */
 #ifndef PINIT_SPAWN_H
 #define PINIT_SPAWN_H
 
@@ -27,10 +29,7 @@ struct spawn_req {
 
 /* Fork and exec.  Returns the child's pid, or -1 with errno from fork(2).  The parent does
  * not wait for the exec: its failure shows up as the child's exit status.  Never blocks
- * (one fork). */
+ * (one fork).  `req` and what it points to are only read. */
 pid_t spawn_child(const struct spawn_req *req);
-
-/* The exit code a shell would give when exec failed with errno e: 127 or 126. */
-int spawn_exec_failure_code(int e);
 
 #endif

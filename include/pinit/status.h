@@ -8,12 +8,16 @@
 
 #include "pinit/supervise.h"
 
+#define STATUS_MESSAGE_MAX 128
+
 struct status_view {
   const struct sv *sv;
-  int64_t now;          /* monotonic ms, the clock of sv's timestamps */
+  struct clock_mono now; /* the clock of sv's timestamps */
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
-  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none */
+  const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none; any bytes:
+                           shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
+  char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
   const char *job;      /* the role's job side, human (run.h describe), NULL if none */
   const char *job_json; /* the same as one JSON object of at most 400 bytes, NULL if none */
 };
@@ -23,13 +27,16 @@ struct status_view {
  * Returns the length written (truncated to cap-1). */
 size_t status_line(const struct status_view *v, char *buf, size_t cap);
 
-/* One JSON object on one line: name, state, want, pid, uptime_seconds, healthy, ready,
+/* A running child stopped by a signal (SIGSTOP, SIGTSTP ...) is neither healthy nor ready:
+ * the line says "stopped", JSON has "stopped":true, both checks fail. */
+
+/* One JSON object on one line: name, state, want, pid, uptime_seconds, stopped, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
  * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
  * and "flink" (v->job_json, inserted as is) when the role has a job side.
  * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
  * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
- * the whole object (about 1660 bytes at most). */
+ * the whole object (about 1680 bytes at most). */
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */

@@ -2,8 +2,10 @@
  *
  * sv_step() changes only the struct and returns the actions the glue (run.c) carries out:
  * start waits, spawn, signal the child, arm the timer, start/stop probes, finish.  It never
- * calls the system (no fork, no kill, no clock): `now` is passed in (monotonic ms), so
- * every transition can be tested by table.  Every state change goes through one function
+ * calls the system (no fork, no kill, no clock): `now` is passed in (struct clock_mono: every
+ * time in here is monotonic, see clock.h), so every transition can be tested by table
+ * (tests/unit/test_supervise.c; docs/internals/supervise.md shows the same table, checked by
+ * that test).  Inside, one handler per event.  Every state change goes through one function
  * that logs it once:  pinit: info: jobmanager: UP -> BACKOFF (exit 1), restart in 4s
  *
  * States:  IDLE -> WAITING -> STARTING -> UP -> STOPPING -> BACKOFF -> STARTING ...
@@ -17,10 +19,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pinit/clock.h"
 #include "pinit/config.h"
 #include "pinit/exitcode.h"
 
 enum sv_state { SV_IDLE, SV_WAITING, SV_STARTING, SV_UP, SV_STOPPING, SV_BACKOFF, SV_DONE, SV_FAILED };
+#define SV_STATE_COUNT (SV_FAILED + 1) /* the states are 0 .. SV_STATE_COUNT-1 */
 enum sv_want { SV_WANT_UP, SV_WANT_DOWN };
 
 /* Why the last incarnation ended (and the label of pinit_service_restarts_total). */
@@ -52,7 +56,8 @@ enum {
   SV_ACT_WAIT_CANCEL = 1 << 1,  /* cancel them */
   SV_ACT_SPAWN = 1 << 2,        /* fork/exec the child, then feed SV_EV_SPAWNED/_FAILED */
   SV_ACT_KILL = 1 << 3,         /* send `signal` to the child (its process group if `group`) */
-  SV_ACT_TIMER = 1 << 4,        /* arm the machine's timer for `timer_at` (replaces any) */
+  SV_ACT_TIMER = 1 << 4,        /* arm the machine's timer for `timer_at` (replaces any); it may
+                                 * fire early: SV_EV_TIMER before timer_at re-arms it */
   SV_ACT_TIMER_STOP = 1 << 5,   /* disarm it */
   SV_ACT_PROBES_START = 1 << 6, /* start liveness/readiness probes (a new incarnation) */
   SV_ACT_PROBES_STOP = 1 << 7,
@@ -63,7 +68,7 @@ struct sv_actions {
   unsigned flags;
   int signal;
   int group;
-  int64_t timer_at;
+  struct clock_mono timer_at;
   int exit_code;
 };
 
@@ -85,14 +90,14 @@ struct sv {
   enum sv_state state;
   enum sv_want want;
   pid_t pid, last_pid;
-  int64_t spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at;
+  struct clock_mono spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at; /* unset: .ms 0 */
   int failures;                 /* consecutive failures: the back-off exponent */
   unsigned restarts;            /* total respawns */
   unsigned failure_restarts;    /* respawns after failures (what max_restarts counts) */
   int spawn_pending;            /* SV_ACT_SPAWN asked, SPAWNED/SPAWN_FAILED not yet fed */
   int manual_pending;           /* the armed BACKOFF timer is a manual restart's */
   unsigned restarts_by[SV_R_MANUAL + 1];
-  int64_t restart_times[RESTART_LIMIT_MAX]; /* ring, for max_restarts within window */
+  struct clock_mono restart_times[RESTART_LIMIT_MAX]; /* ring, for max_restarts within window */
   unsigned restart_ring;
   int have_exit;
   int last_status;              /* wait status of the last incarnation */
@@ -100,7 +105,7 @@ struct sv {
   int64_t last_backoff_ms;
   int live_fail, ready_fail;
   int healthy, ready;
-  int64_t healthy_since, ready_since;
+  struct clock_mono healthy_since, ready_since;
   uint64_t live_ok_total, live_fail_total;
   int exit_code;
   double (*rand01)(void);       /* jitter source; NULL = no jitter */
@@ -109,19 +114,25 @@ struct sv {
 /* Fill `sv` from the configuration; state IDLE, want UP.  `name` and `remap` must outlive sv. */
 void sv_init(struct sv *sv, const char *name, const struct config *cfg, const struct exit_remap *remap);
 
-/* Feed one event at monotonic time `now` (ms); returns what the glue must do, in the order
+/* Feed one event at monotonic time `now`; returns what the glue must do, in the order
  * WAIT_CANCEL, PROBES_STOP, KILL, TIMER_STOP, SPAWN, WAIT, TIMER, PROBES_START, EXIT. */
-struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, int64_t now);
+struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now);
 
-/* Names for logs, status and metrics. */
+/* Names, from the one table next to the enum; "?" for a value outside it.  Static strings.
+ * sv_state_name: the logs' "UP"; sv_state_label: "up", as `pinit status` and the metric
+ * label pinit_service_state{state} spell it; sv_reason_name: "exit", also the label of
+ * pinit_service_restarts_total{reason}. */
 const char *sv_state_name(enum sv_state s);
+const char *sv_state_label(enum sv_state s);
 const char *sv_reason_name(enum sv_reason r);
 
 /* 1 if the child process exists (STARTING, UP, STOPPING). */
 int sv_running(const struct sv *sv);
-/* The liveness view of `pinit check`: running and not failing its liveness probe. */
+/* The liveness view of `pinit check`: STARTING or UP with a pid, and (when a liveness probe
+ * is configured) fewer than failure_threshold failures in a row.  STOPPING is not live. */
 int sv_live(const struct sv *sv);
-/* The readiness view: live and ready (UP). */
+/* sv_live() and state UP.  It does not look at sv->ready (the readiness probe's or notify
+ * fd's verdict): the readiness view is `sv_is_ready(sv) && sv->ready`. */
 int sv_is_ready(const struct sv *sv);
 
 #endif

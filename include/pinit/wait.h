@@ -81,8 +81,9 @@ void wait_cancel(struct waiter *w);
 /* wait_cancel() and free what wait_init() allocated. */
 void wait_free(struct waiter *w);
 
-/* Write the names of the targets not up yet, "a:1, http://b/x", into buf (cut to cap,
- * always NUL-terminated when cap > 0).  Returns how many are missing. */
+/* Write the names of the targets not up yet, "a:1, http://b/x", into buf (whole names
+ * only: the list ends before the first name that does not fit; always NUL-terminated when
+ * cap > 0).  Returns how many are missing, listed or not. */
 size_t wait_missing(const struct waiter *w, char *buf, size_t cap);
 
 /* Split a blank-separated list (PINIT_WAIT="tcp://a:1 http://b/x", SERVICE_PRECONDITION=

@@ -376,6 +376,16 @@ def _popen_kw(kw):
     return popen
 
 
+def in_ns(r, uid=None):
+    """argv prefix that runs a command inside the PID and mount namespaces of Running r's
+    pinit, as `docker exec` does (pinit serves only peers of its own PID namespace);
+    as `uid` (and its gid, no groups) when given."""
+    argv = ["nsenter", "-t", str(r.pinit), "-p", "-m", "--"]
+    if uid is not None:
+        argv += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"]
+    return argv
+
+
 def start_pid1(args, pinit=None, **kw):
     """Start pinit ARGS as PID 1 of a new PID namespace; returns a Running (cleaned up by
     the autouse fixture).  kw: env (added to pinit's env), cwd, stdin/stdout/stderr,

@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from conftest import PINIT, SLOW, make_flink_home, pinit_env, start_pid1, wait_for
+import flink_oracle
+from conftest import PINIT, SLOW, in_ns, make_flink_home, pinit_env, start_pid1, wait_for
 
 BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\nrest:\n  port: 8081\n"
 
@@ -51,8 +52,9 @@ def read_report(path):
     return dict(line.split("=", 1) for line in open(path).read().splitlines())
 
 
-def status(env):
-    return subprocess.run([PINIT, "status", "--json"], env=pinit_env(env, socket=False), capture_output=True,
+def status(r, env, *args):
+    """`pinit status ARGS` inside r's PID namespace (as `docker exec` does)."""
+    return subprocess.run(in_ns(r) + [PINIT, "status", *args], env=pinit_env(env, socket=False), capture_output=True,
                           text=True, timeout=10)
 
 
@@ -65,10 +67,10 @@ def test_jobmanager_renders_then_runs_the_script_with_probes(flink_home):
     conf = open(os.path.join(flink_home, "conf", "config.yaml")).read()
     assert "env.java.opts.jobmanager: -Xss2m -XX:+UseG1GC" in conf
     assert "jobmanager.rpc.address: '127.0.0.1'" in conf or "jobmanager.rpc.address: 127.0.0.1" in conf
-    cfg = subprocess.run([PINIT, "status"], env=pinit_env(env, socket=False), capture_output=True, text=True)
+    cfg = status(r, env)
     assert cfg.returncode == 0 and cfg.stdout.startswith("jobmanager: "), cfg
     # the role's probes are in force: nothing serves :8081 here, so readiness stays false
-    assert subprocess.run([PINIT, "check", "--ready"], env=pinit_env(env, socket=False),
+    assert subprocess.run(in_ns(r) + [PINIT, "check", "--ready"], env=pinit_env(env, socket=False),
                           capture_output=True, text=True).returncode == 1
     r.signal(15)
     assert r.wait(20) in (0, 143)
@@ -82,7 +84,7 @@ def test_taskmanager_waits_for_the_jobmanager_and_pins_its_rpc_port(flink_home):
     env = flink_env(flink_home, report, FLINK_PROPERTIES=f"jobmanager.rpc.port: {port}",
                     PINIT_WAIT_INTERVAL="200ms")
     r = start_pid1(["flink", "taskmanager"], env=env)
-    wait_for(lambda: '"state":"waiting"' in status(env).stdout, 10 * SLOW, interval=0.1, what="waiting")
+    wait_for(lambda: '"state":"waiting"' in status(r, env, "--json").stdout, 10 * SLOW, interval=0.1, what="waiting")
     assert not os.path.exists(report)
     srv.listen(4)
     rep = read_report(report)
@@ -195,3 +197,133 @@ def test_help_and_pass_through(flink_home):
     r = start_pid1(["flink", "sh", "-c", "exit 4"], env=flink_env(flink_home, report))
     assert r.wait(20) == 4  # anything else runs unchanged, not restarted (policy never)
     assert "parallelism" not in r.stderr
+
+
+# ---------------------------------------------------------------- roles read the rendered file
+# Issue 10: `pinit flink ROLE` derives its waits, probes and pinned keys from the rendered
+# configuration (base file + variables + FLINK_PROPERTIES with ${VAR}), the one Flink reads.
+# Each case runs in a private network namespace (`unshare -n`, loopback up) so fixed ports
+# are free and nothing reaches the host's network.
+
+HTTP_SCRIPT = r'''#!/bin/bash
+# a stand-in JobManager: answers GET /config and /overview on $SERVE_PORT
+echo "args=$*" > "$REPORT"
+mkdir -p "$REPORT.www" && echo '{}' > "$REPORT.www/config" && echo '{}' > "$REPORT.www/overview"
+exec python3 -m http.server "$SERVE_PORT" --bind 127.0.0.1 --directory "$REPORT.www"
+'''
+
+LISTEN = ("import socket,sys,time\n"
+          "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+          "s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(16); time.sleep(600)\n")
+
+
+def can_netns():
+    return os.geteuid() == 0 and shutil.which("ip") and shutil.which("nsenter") and \
+        subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0
+
+
+needs_netns = pytest.mark.skipif(not can_netns(), reason="needs root, unshare -n, ip and nsenter")
+
+
+def start_in_netns(role, env, listen=()):
+    """pinit flink ROLE as PID 1 of new PID and network namespaces (loopback up), with TCP
+    listeners on 127.0.0.1:PORT for `listen` started first (children of the namespace's
+    PID 1, so they die with it)."""
+    from conftest import start_argv
+    script = "ip link set lo up || exit 99\n" + \
+        "".join(f'python3 -c "$LISTEN" {p} &\n' for p in listen) + 'exec "$@"'
+    argv = ["unshare", "-n", "--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", script, "sh",
+            PINIT, "flink", role]
+    return start_argv(argv, env=dict(env, LISTEN=LISTEN))
+
+
+def in_netns(r, *args):
+    """Run pinit ARGS inside r's network namespace (its control socket is abstract) and its
+    PID and mount namespaces (pinit serves only peers of its own PID namespace)."""
+    return subprocess.run(["nsenter", "-t", str(r.pinit), "-n", "-p", "-m", "--", PINIT, *args],
+                          env=pinit_env({"PINIT_CONTROL_SOCKET": r.env_socket}, socket=False),
+                          capture_output=True, text=True, timeout=10)
+
+
+def role_home(base, script=SCRIPT):
+    d = make_flink_home(base, script, "pinit-flink-role-")
+    return d, os.path.join(d, "log", "report")
+
+
+@pytest.fixture
+def homes():
+    made = []
+    yield lambda base, script=SCRIPT: made.append(role_home(base, script)) or made[-1]
+    for d, _ in made:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def ready_within(r, seconds):
+    try:
+        wait_for(lambda: in_netns(r, "check", "--ready").returncode == 0, seconds, interval=0.3, what="ready")
+        return True
+    except Exception:
+        return False
+
+
+@needs_netns
+@pytest.mark.parametrize("base,props,extra,port", [
+    ("rest:\n  port: 8082\n", "", {}, 8082),                              # the base file's rest.port
+    ("rest.port: 8081\n", "rest.port: ${REST_PORT}", {"REST_PORT": "8083"}, 8083),   # ${VAR}
+    ("rest.port: 8082\nrest.bind-port: 8084\n", "", {}, 8084),           # where the server binds
+], ids=["base-rest-port", "rest-port-from-var", "bind-port"])
+def test_jobmanager_probes_the_rest_port_flink_reads(homes, base, props, extra, port):
+    home, report = homes(base, HTTP_SCRIPT)
+    # readiness = REST answers (the stand-in serves no Flink /overview: no TaskManager count)
+    env = flink_env(home, report, SERVE_PORT=str(port), FLINK_PROPERTIES=props, PINIT_READINESS_INTERVAL="500ms",
+                    PINIT_FLINK_READY_TASKMANAGERS="0", **extra)
+    r = start_in_netns("jobmanager", env)
+    r.env_socket = env["PINIT_CONTROL_SOCKET"]
+    wait_for(lambda: os.path.exists(report), 10 * SLOW, what="the role script")
+    assert ready_within(r, 20 * SLOW), f"never ready on :{port}\n{r.stderr if r.returncode is not None else ''}"
+    r.signal(15)
+    r.wait(20)
+
+
+@needs_netns
+@pytest.mark.parametrize("base,extra,listen,started,missing", [
+    # jobmanager.rpc.port from the base file: wait for it, not 6123
+    ("jobmanager.rpc.address: 127.0.0.1\njobmanager.rpc.port: 6130\n", {}, [6130], True, None),
+    # HA in the base file: the TaskManager waits for ZooKeeper, not the JobManager
+    ("high-availability:\n  type: zookeeper\n  zookeeper:\n    quorum: 127.0.0.1:2181\n", {}, [6123], False,
+     "127.0.0.1:2181"),
+    # HA_MODE=None is not HA (Flink reads it case-insensitively)
+    ("", {"HA_MODE": "None", "HA_ZOOKEEPER_QUORUM": "127.0.0.1:2181"}, [6123], True, None),
+    # FLINK_PROPERTIES turns HA off under the deprecated key (flink-conf.yaml): no ZooKeeper wait
+    ("", {"_legacy": True, "HA_MODE": "zookeeper", "HA_ZOOKEEPER_QUORUM": "127.0.0.1:2181",
+          "FLINK_PROPERTIES": "high-availability: NONE"}, [6123], True, None),
+    # an address with a trailing newline (a Secret or ConfigMap file) is trimmed, not refused
+    ("", {"JOB_MANAGER_RPC_ADDRESS": "127.0.0.1\n"}, [6123], True, None),
+], ids=["base-rpc-port", "base-ha", "ha-mode-None", "props-ha-none", "address-newline"])
+def test_taskmanager_waits_for_what_flink_reads(homes, base, extra, listen, started, missing):
+    home, report = homes(base)
+    extra = dict(extra)
+    name = "flink-conf.yaml" if extra.pop("_legacy", False) else "config.yaml"
+    if name == "flink-conf.yaml":
+        with open(os.path.join(home, "conf", name), "w") as f:
+            f.write("jobmanager.memory.process.size: 1600m\n")
+    env = flink_env(home, report, PINIT_WAIT_TIMEOUT="4s", PINIT_WAIT_INTERVAL="200ms", **extra)
+    r = start_in_netns("taskmanager", env, listen)
+    if started:
+        wait_for(lambda: os.path.exists(report) and os.path.getsize(report) > 0, 15 * SLOW,
+                 what=f"the TaskManager to start ({r.stderr if r.returncode is not None else ''})")
+        r.signal(15)
+        r.wait(20)
+    else:
+        assert r.wait(30 * SLOW) == 69
+        assert f"missing {missing}" in r.stderr
+        assert not os.path.exists(report)
+    # the pinned RPC port is in the file Flink reads
+    conf = open(os.path.join(home, "conf", name)).read()
+    assert ("taskmanager.rpc.port: '6122'" if name == "config.yaml" else "taskmanager.rpc.port: 6122") in conf
+    if flink_oracle.available():
+        # what Flink itself reads agrees with what pinit waited for
+        opts = flink_oracle.read_conf(os.path.join(home, "conf"))["options"]
+        ha = opts["high-availability.type"]
+        assert (ha is not None and ha.lower() == "zookeeper") == (missing == "127.0.0.1:2181"), ha
+        assert opts["taskmanager.rpc.port"] == "6122"

@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from conftest import PINIT, SLOW, free_port, make_flink_home, pinit_env, start_pid1, wait_for
+from conftest import PINIT, SLOW, free_port, in_ns, make_flink_home, pinit_env, start_pid1, wait_for
 
 BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\n"
 
@@ -109,19 +109,21 @@ def report(env):
         return ""
 
 
-def ctl(env, *args):
-    return subprocess.run([PINIT, *args], env=pinit_env(env, socket=False), capture_output=True, text=True, timeout=10)
+def ctl(r, env, *args):
+    """`pinit ARGS` inside r's PID namespace (as `docker exec` does)."""
+    return subprocess.run(in_ns(r) + [PINIT, *args], env=pinit_env(env, socket=False), capture_output=True, text=True,
+                          timeout=10)
 
 
-def ready(env):
-    return ctl(env, "check", "--ready").returncode == 0
+def ready(r, env):
+    return ctl(r, env, "check", "--ready").returncode == 0
 
 
 def test_stop_waits_for_the_savepoint_then_stops_the_jvm(home):
     env = env_for(home, SAVEPOINT_DIR="file:///sp")
     r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: ready(env), 20 * SLOW, what="ready (1 TaskManager)")
-    st = json.loads(ctl(env, "status", "--json").stdout)
+    wait_for(lambda: ready(r, env), 20 * SLOW, what="ready (1 TaskManager)")
+    st = json.loads(ctl(r, env, "status", "--json").stdout)
     assert st["flink"]["jobs_running"] == 1 and st["flink"]["taskmanagers"] == 1, st
     r.signal(15)
     code = r.wait(30 * SLOW)
@@ -144,7 +146,7 @@ def test_stop_waits_for_the_savepoint_then_stops_the_jvm(home):
 def test_savepoint_failure_or_timeout_falls_back_to_the_plain_stop(home, mode, why):
     env = env_for(home, SAVEPOINT_DIR="file:///sp", MODE=mode, PINIT_FLINK_SAVEPOINT_TIMEOUT="2s")
     r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: ready(env), 20 * SLOW, what="ready")
+    wait_for(lambda: ready(r, env), 20 * SLOW, what="ready")
     t0 = time.monotonic()
     r.signal(15)
     code = r.wait(30 * SLOW)
@@ -160,7 +162,7 @@ def test_savepoint_failure_or_timeout_falls_back_to_the_plain_stop(home, mode, w
 def test_no_savepoint_directory_plain_stop(home):
     env = env_for(home)
     r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
-    wait_for(lambda: ready(env), 20 * SLOW, what="ready")
+    wait_for(lambda: ready(r, env), 20 * SLOW, what="ready")
     r.signal(15)
     assert r.wait(20 * SLOW) == 143
     err = r.stderr
@@ -171,17 +173,17 @@ def test_no_savepoint_directory_plain_stop(home):
 def test_jobmanager_not_ready_without_taskmanagers(home):
     env = env_for(home, TMS=0)
     r = start_pid1(["flink", "jobmanager"], env=env)
-    wait_for(lambda: "taskmanagers 0" in ctl(env, "status").stdout, 20 * SLOW, what="/overview read")
-    out = ctl(env, "status").stdout
+    wait_for(lambda: "taskmanagers 0" in ctl(r, env, "status").stdout, 20 * SLOW, what="/overview read")
+    out = ctl(r, env, "status").stdout
     assert "readiness: 0 of 1 TaskManager registered" in out, out
-    assert not ready(env)
-    assert ctl(env, "check").returncode == 0  # live all the same
+    assert not ready(r, env)
+    assert ctl(r, env, "check").returncode == 0  # live all the same
     r.signal(15)
     r.wait(20 * SLOW)
     # 0 keeps the old meaning: REST answers = ready
     env = env_for(home, TMS=0, PINIT_FLINK_READY_TASKMANAGERS=0)
     r = start_pid1(["flink", "jobmanager"], env=env)
-    wait_for(lambda: ready(env), 20 * SLOW, what="ready with 0 TaskManagers")
+    wait_for(lambda: ready(r, env), 20 * SLOW, what="ready with 0 TaskManagers")
     r.signal(15)
     r.wait(20 * SLOW)
 
@@ -200,7 +202,7 @@ def test_application_mode_resumes_from_the_newest_checkpoint(home, tmp_path):
     wait_for(lambda: "args=" in report(env), 10 * SLOW, what="the role started")
     args = [l for l in report(env).splitlines() if l.startswith("args=")][0]
     assert args == f"args=start-foreground --fromSavepoint {ck}/job-b/chk-1 --job-classname C out.txt", args
-    st = ctl(env, "status").stdout
+    st = ctl(r, env, "status").stdout
     assert f"resume: checkpoint {ck}/job-b/chk-1" in st, st
     r.signal(15)
     r.wait(20 * SLOW)
@@ -224,7 +226,7 @@ def test_metrics_show_the_job_side_and_pass_promtool(home, tmp_path):
     env = env_for(home, CHECKPOINT_DIR=f"file://{tmp_path}/ck", SAVEPOINT_DIR=f"file://{tmp_path}/sp",
                   PINIT_HTTP_LISTEN=f"127.0.0.1:{port}")
     r = start_pid1(["flink", "standalone-job"], env=env)
-    wait_for(lambda: ready(env), 20 * SLOW, what="ready")
+    wait_for(lambda: ready(r, env), 20 * SLOW, what="ready")
     body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
     assert "\npinit_flink_jobs_running 1\n" in body, body[-1500:]
     assert "\npinit_flink_taskmanagers 1\n" in body, body[-1500:]
@@ -235,7 +237,7 @@ def test_metrics_show_the_job_side_and_pass_promtool(home, tmp_path):
     if promtool:
         out = subprocess.run([promtool, "check", "metrics"], input=body.encode(), capture_output=True, timeout=30)
         assert out.returncode == 0, out.stdout + out.stderr
-    st = json.loads(ctl(env, "status", "--json").stdout)
+    st = json.loads(ctl(r, env, "status", "--json").stdout)
     assert st["flink"]["resume"] == "checkpoint" and st["flink"]["resumed_from"].endswith("/job-a/chk-3"), st
     r.signal(15)
     r.wait(20 * SLOW)

@@ -11,6 +11,10 @@ A case directory holds:
   expected.flink-conf  or flink-conf.yaml expected, as Flink reads it
   warnings             optional: lines that must each appear in a warning
   error                or: the render must fail (exit 78) with this in the error line
+  flink                optional: what Flink 1.20.1 itself reads from the rendered conf dir
+                       (tests/oracle, GlobalConfiguration.loadConfiguration): per line
+                       "key = value" (the typed value of an option pinit maps, else the
+                       key's string), "key : JavaType" or "!key" (not set)
 
 Oracles: ruamel.yaml (YAML 1.2, duplicate keys rejected) loads the output and must give
 expected.yaml after flattening; PyYAML (YAML 1.1, like Flink's SnakeYAML) must see every
@@ -29,6 +33,7 @@ import pytest
 import yaml as pyyaml
 from ruamel.yaml import YAML
 
+import flink_oracle
 from conftest import LOG_LINE, SOURCE_DIR, pinit_env
 
 GOLDEN = SOURCE_DIR / "tests" / "golden"
@@ -117,6 +122,27 @@ def make_home(tmp_path, case_dir):
     return home
 
 
+def check_flink_reads(conf_dir, spec):
+    """Assert what Flink's own loader reads from conf_dir (the case's `flink` file)."""
+    got = flink_oracle.read_conf(conf_dir)
+    for line in spec.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if line.startswith("!"):
+            key = line[1:].strip()
+            assert key not in got["keys"] and got["options"].get(key) is None, f"Flink reads {key}: {got['keys'].get(key)}"
+            continue
+        m = re.match(r"^(\S+) ([=:]) ?(.*)$", line)
+        assert m, f"bad line in the case's flink file: {line!r}"
+        key, op, want = m.groups()
+        if op == ":":
+            assert got["keys"].get(key, (None,))[0] == want, f"{key}: Flink's type {got['keys'].get(key)}, want {want}"
+        elif key in got["options"]:
+            assert got["options"][key] == want, f"Flink reads {key} = {got['options'][key]!r}, want {want!r}"
+        else:
+            assert got["keys"].get(key, (None, None))[1] == want, f"Flink reads {key} = {got['keys'].get(key)}"
+
+
 def run_render(pinit, env, *args):
     return subprocess.run([pinit, "render", *args], capture_output=True, text=True, env=env, timeout=60)
 
@@ -187,6 +213,8 @@ def test_golden(render_bin, tmp_path, case):
     assert (home / "conf" / name).read_text() == dry.stdout
     again = run_render(render_bin, env, "--dry-run", *args)
     assert again.stdout == dry.stdout
+    if (case_dir / "flink").exists():
+        check_flink_reads(home / "conf", (case_dir / "flink").read_text())
 
 
 def test_flink_conf_dir(render_bin, tmp_path):
@@ -299,6 +327,99 @@ def test_random_values_are_strings_everywhere(render_bin, tmp_path):
     assert r.returncode == 0, r.stderr
     as12 = flatten(load_yaml12(r.stdout))
     as11 = flatten(pyyaml.safe_load(r.stdout))
+    blanks = "".join(map(chr, range(33)))   # values from the environment are trimmed (Flink's trim())
     for i, v in enumerate(values):
+        v = v.strip(blanks)
         assert as12[f"k.v{i}"] == v, (v, as12[f"k.v{i}"])
         assert as11[f"k.v{i}"] == v, (v, as11[f"k.v{i}"])
+
+
+# ---------------------------------------------------------------- issue 10: what Flink reads
+
+def render_env(home, **extra):
+    env = pinit_env({"FLINK_HOME": str(home), "JOB_MANAGER_RPC_ADDRESS": "jm", **extra}, socket=False)
+    for k in ("FLINK_CONF_DIR", "FLINK_PROPERTIES"):
+        if k not in extra:
+            env.pop(k, None)
+    return env
+
+
+def test_over_flinks_yaml_size_limit_is_refused(render_bin, tmp_path):
+    """snakeyaml-engine reads at most 3 Mi code points: Flink cannot load a larger config.yaml,
+    so pinit refuses to write one (78, old file kept)."""
+    home = make_home(tmp_path, GOLDEN / "worked-examples")
+    path = home / "conf" / "config.yaml"
+    path.write_text("".join(f"k{i}.x: {'v' * 100}\n" for i in range(31000)))   # ~3.3 MB
+    with pytest.raises(flink_oracle.FlinkLoadError):
+        flink_oracle.read_conf(home / "conf")          # Flink itself refuses it
+    before = path.read_bytes()
+    r = run_render(render_bin, render_env(home))
+    assert r.returncode == 78, r.stderr
+    errors = [l for l in r.stderr.splitlines() if l.startswith("pinit: error: render: ")]
+    assert len(errors) == 1 and "more than Flink's YAML reader accepts" in errors[0], r.stderr
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "legacy"])
+def test_lone_cr_and_invalid_utf8_as_flink_reads_them(render_bin, tmp_path, fmt):
+    """A lone CR ends a FLINK_PROPERTIES line; a value that is not UTF-8 is dropped with a
+    warning in both formats (they must agree)."""
+    home = make_home(tmp_path, GOLDEN / "legacy-1.20" if fmt == "legacy" else GOLDEN / "worked-examples")
+    env = {k.encode(): v.encode() for k, v in render_env(home).items()}
+    env[b"BAD"] = b"x\xffy"
+    env[b"FLINK_PROPERTIES"] = b"parallelism.default: 3\rrest.port: 8089\rbad.value: ${BAD}\r\nok: 1"
+    r = subprocess.run([render_bin, "render"], capture_output=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert b"the value of 'bad.value' is not valid UTF-8" in r.stderr
+    got = flink_oracle.read_conf(home / "conf")
+    assert got["options"]["parallelism.default"] == "3" and got["options"]["rest.port"] == "8089"
+    assert got["keys"]["ok"][1] == "1" and "bad.value" not in got["keys"]
+
+
+def test_render_is_the_render_step_of_pinit_flink(render_bin, tmp_path):
+    """`pinit render` reads what `pinit flink` reads: NAME_FILE secrets, PINIT_FLINK_HOME,
+    PINIT_FLINK_CONF_DIR, the INI [flink] section (format), and --role adds the role's pins;
+    its dry run is byte for byte the file `pinit flink ROLE` writes."""
+    from conftest import run_pid1
+    home = make_home(tmp_path, GOLDEN / "official-1.20")
+    (home / "bin").mkdir()
+    (home / "bin" / "taskmanager.sh").write_text('#!/bin/sh\ncp "$FLINK_CONF_DIR/flink-conf.yaml" "$OUT"\n')
+    other = tmp_path / "other-conf"
+    shutil.copytree(home / "conf", other)
+    secret = tmp_path / "pw"
+    secret.write_text("s3cr3t-from-file\n")
+    ini = tmp_path / "pinit.ini"
+    ini.write_text("[flink]\nformat = legacy\n")
+    extra = {"PINIT_FLINK_HOME": str(home), "PINIT_FLINK_CONF_DIR": str(other), "PINIT_CONFIG": str(ini),
+             "DB_PASSWORD_FILE": str(secret), "FLINK_PROPERTIES": "s3.secret-key: ${DB_PASSWORD}",
+             "JOB_MANAGER_RPC_ADDRESS": "127.0.0.1", "PINIT_RESTART_POLICY": "never", "DISABLE_JEMALLOC": "true",
+             "PINIT_WAIT_TIMEOUT": "0s"}
+    env = pinit_env(extra, socket=False)
+    env.pop("FLINK_HOME", None)
+    env.pop("FLINK_CONF_DIR", None)
+    dry = subprocess.run([render_bin, "render", "--dry-run", "--role", "taskmanager"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    assert "s3cr3t-from-file" not in dry.stderr
+    assert not (other / "flink-conf.yaml").exists(), "--dry-run wrote"
+    conf = flink_legacy(dry.stdout)
+    assert conf["s3.secret-key"] == "s3cr3t-from-file"        # the NAME_FILE secret
+    assert conf["taskmanager.rpc.port"] == "6122"              # the role's pin
+    assert conf["jobmanager.memory.process.size"] == "1600m"   # legacy started from config.yaml
+    # the real container start writes exactly that file
+    out = tmp_path / "written"
+    r = run_pid1(["flink", "taskmanager"], env=pinit_env(dict(extra, OUT=str(out), PINIT_WAIT_TARGETS="")))
+    assert out.exists(), r.stderr
+    assert out.read_text() == dry.stdout
+    assert flink_oracle.read_conf(other)["options"]["taskmanager.rpc.port"] == "6122"
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root and unshare --mount")
+def test_runtime_dir_is_created(render_bin, tmp_path):
+    home = make_home(tmp_path, GOLDEN / "worked-examples")
+    rt = tmp_path / "not-yet"
+    env = pinit_env({"FLINK_HOME": str(home), "PINIT_RUNTIME_DIR": str(rt), "JOB_MANAGER_RPC_ADDRESS": "jm"},
+                    socket=False)
+    r = run_ro(render_bin, env, home / "conf")
+    assert r.returncode == 0, r.stderr
+    assert flink_oracle.values(rt / "pinit-flink-conf")["jobmanager.rpc.address"] == "jm"

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TMP_MAX_FILES 128
@@ -105,7 +107,7 @@ static void defaults(void)
   CHECK_INT(c.readiness.start_period_ms, 0);
   CHECK_INT(c.notify_fd, 0);
   CHECK_INT(c.notify_socket, 0);
-  CHECK_STR(c.control_socket, "@pinit");
+  CHECK_STR(c.control_socket, ""); /* "": the per-container default (control.h) */
   CHECK_STR(c.http_listen, "");
   CHECK_STR(c.flink_home, "/opt/flink");
   CHECK_STR(c.flink_conf_dir, "");
@@ -137,15 +139,6 @@ static void defaults(void)
     char *envp[] = { "PINIT_CONFIG=/nonexistent/pinit.ini", NULL };
     CHECK_INT(config_load(&c, NULL, envp, &err), -1);
     CHECK_STR(err.msg, "/nonexistent/pinit.ini: No such file or directory");
-  }
-  /* config_env: exact names only */
-  {
-    char *envp[] = { "PINIT_CONFIGX=a", "PINIT_CONFIG=b", "X=", "NOEQUALS", NULL };
-    CHECK_STR(config_env(envp, "PINIT_CONFIG"), "b");
-    CHECK_STR(config_env(envp, "X"), "");
-    CHECK(config_env(envp, "PINIT_CONF") == NULL);
-    CHECK(config_env(envp, "NOEQUALS") == NULL);
-    CHECK(config_env(NULL, "X") == NULL);
   }
 }
 
@@ -320,7 +313,14 @@ struct file_error {
 
 static const struct file_error file_errors[] = {
   { "[restart]\nbogus = 1\n", "%s:2: restart.bogus: unknown key" },
-  { "[restart]\npolicy = always\n[nope]\nx = 1\n", "%s:4: [nope]: unknown section" },
+  { "[restart]\npolicy = always\n[nope]\nx = 1\n", "%s:3: [nope]: unknown section" },
+  /* an unknown section is refused even with no key in it (inih calls back for keys only) */
+  { "[restart]\npolicy = always\n[bogus]\n", "%s:3: [bogus]: unknown section" },
+  { "[bogus]\n[restart]\npolicy = always\n", "%s:1: [bogus]: unknown section" },
+  { "  [Restart]\n\tpolicy = always\n[ restart ]\n", "%s:3: [ restart ]: unknown section" },
+  { "[stop]\nsignal = TSTP\n", "%s:2: stop.signal: TSTP: pauses or continues a process, never stops it" },
+  { "[control]\nsocket = @\n", "%s:2: control.socket: @: the abstract name is empty" },
+  { "[notify]\nfd = 2\n", "%s:2: notify.fd: 2: must be 3 or more (0 turns it off)" },
   { "[stop]\ntimeout = 10x\n", "%s:2: stop.timeout: 10x: not a duration (like 500ms, 10s, 2m)" },
   { "[stop]\ntimeout = -1s\n", "%s:2: stop.timeout: -1s: not a duration (like 500ms, 10s, 2m)" },
   { "[restart]\npolicy = sometimes\n", "%s:2: restart.policy: sometimes: unknown policy (always, on-failure, never)" },
@@ -363,11 +363,19 @@ static const struct env_error env_errors[] = {
   { { "PINIT_RESTART_POLICY=sometimes" }, "PINIT_RESTART_POLICY: sometimes: unknown policy (always, on-failure, never)" },
   { { "PINIT_LIVENESS_FAILURE_THRESHOLD=many" }, "PINIT_LIVENESS_FAILURE_THRESHOLD: many: not a whole number >= 0" },
   { { "PINIT_CONTROL_SOCKET=relative" }, "PINIT_CONTROL_SOCKET: relative: must be @abstract-name or an absolute path" },
+  { { "PINIT_CONTROL_SOCKET=@" }, "PINIT_CONTROL_SOCKET: @: the abstract name is empty" },
+  /* stop signals that only pause or continue a process can never stop it */
+  { { "PINIT_STOP_SIGNAL=STOP" }, "PINIT_STOP_SIGNAL: STOP: pauses or continues a process, never stops it" },
+  { { "PINIT_STOP_SIGNAL=SIGTSTP" }, "PINIT_STOP_SIGNAL: SIGTSTP: pauses or continues a process, never stops it" },
+  { { "PINIT_STOP_SIGNAL=ttin" }, "PINIT_STOP_SIGNAL: ttin: pauses or continues a process, never stops it" },
+  { { "PINIT_STOP_SIGNAL=TTOU" }, "PINIT_STOP_SIGNAL: TTOU: pauses or continues a process, never stops it" },
+  { { "PINIT_STOP_SIGNAL=CONT" }, "PINIT_STOP_SIGNAL: CONT: pauses or continues a process, never stops it" },
+  { { "PINIT_STOP_SIGNAL=19" }, "PINIT_STOP_SIGNAL: 19: pauses or continues a process, never stops it" },
   { { "TINI_VERBOSITY=9" }, "TINI_VERBOSITY: 9: must be 0-3" },
   { { "TINI_VERBOSITY=x" }, "TINI_VERBOSITY: x: must be 0-3" },
   /* validation across keys */
   { { "PINIT_RESTART_DELAY_MIN=40s" }, "restart.delay_min (40s) is above restart.delay_max (30s)" },
-  { { "PINIT_NOTIFY_FD=2" }, "notify.fd: 2: must be 3 or more (0 turns it off)" },
+  { { "PINIT_NOTIFY_FD=2" }, "PINIT_NOTIFY_FD: 2: must be 3 or more (0 turns it off)" },
   { { "PINIT_RESTART_WINDOW=1m", "PINIT_RESTART_MAX_RESTARTS=101" },
     "restart.max_restarts: at most 100 when restart.window is set" },
   { { "PINIT_LIVENESS_TCP=127.0.0.1:1", "PINIT_LIVENESS_INTERVAL=50ms" },
@@ -567,7 +575,7 @@ static void printing(void)
   check_has(out, "restart.delay_max = 10s  # PINIT_RESTART_DELAY_MAX\n");
   check_has(out, "restart.delay_min = 1s  # default\n");
   check_has(out, "stop.timeout = 8s  # default\n");
-  check_has(out, "control.socket = @pinit  # default\n");
+  check_has(out, "control.socket =   # default\n");
   check_has(out, "wait.targets = db:5432  # SERVICE_PRECONDITION\n");
   check_has(out, "liveness.url = ");
   check_has(out, "  # PINIT_LIVENESS_URL\n");
@@ -687,6 +695,141 @@ static void expansion(void)
   }
 }
 
+/* The INI file must be a regular file (or /dev/null); nothing else is read, nothing hangs. */
+static void file_kinds(void)
+{
+  struct config c;
+  struct config_error err;
+  char dir[] = "/tmp/pinit-ut-dirXXXXXX", fifo[64], big[64], want[256];
+  int fd;
+
+  alarm(20); /* a FIFO used to block open() for good: fail rather than hang */
+  CHECK(mkdtemp(dir) != NULL);
+  CHECK_INT(load(&c, dir, NULL, &err), -1);
+  snprintf(want, sizeof(want), "%s: a directory, not a regular file", dir);
+  CHECK_STR(err.msg, want);
+
+  snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+  CHECK_INT(mkfifo(fifo, 0600), 0);
+  CHECK_INT(load(&c, fifo, NULL, &err), -1);
+  snprintf(want, sizeof(want), "%s: a FIFO, not a regular file", fifo);
+  CHECK_STR(err.msg, want);
+
+  CHECK_INT(load(&c, "/dev/zero", NULL, &err), -1);
+  CHECK_STR(err.msg, "/dev/zero: a character device, not a regular file");
+
+  snprintf(big, sizeof(big), "%s/big.ini", dir);
+  fd = open(big, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  CHECK(fd >= 0 && ftruncate(fd, 2 * 1024 * 1024) == 0);
+  close(fd);
+  CHECK_INT(load(&c, big, NULL, &err), -1);
+  snprintf(want, sizeof(want), "%s: 2097152 bytes: too big for a configuration file (max 1048576)", big);
+  CHECK_STR(err.msg, want);
+
+  /* a link another user made (and could swap) is not followed by root; root's is */
+  {
+    char sub[96], target[112], link[112];
+    FILE *f;
+    snprintf(sub, sizeof(sub), "%s/conf", dir);
+    snprintf(target, sizeof(target), "%s/real.ini", dir);
+    snprintf(link, sizeof(link), "%s/pinit.ini", sub);
+    f = fopen(target, "w");
+    CHECK(f != NULL);
+    if(f) {
+      fputs("[restart]\npolicy = always\n", f);
+      fclose(f);
+    }
+    CHECK_INT(mkdir(sub, 0755), 0);
+    CHECK_INT(symlink(target, link), 0);
+    CHECK_INT(load(&c, link, NULL, &err), 0); /* root's link in root's directory */
+    CHECK_INT(c.policy, POLICY_ALWAYS);
+    CHECK_INT(chown(sub, 65534, 65534), 0);   /* the directory now belongs to another user */
+    CHECK_INT(lchown(link, 65534, 65534), 0);
+    CHECK_INT(load(&c, link, NULL, &err), -1);
+    snprintf(want, sizeof(want), "%s: pinit.ini (owner uid 65534): refused: ", link);
+    CHECK(!strncmp(err.msg, want, strlen(want)));
+    unlink(link);
+    rmdir(sub);
+    unlink(target);
+  }
+
+  /* the default path, when it is a directory, is refused too: only ENOENT means "no file" */
+  CHECK_INT(load(&c, NULL, NULL, &err), 0); /* /dev/null: no settings */
+  CHECK_INT(c.policy, POLICY_NEVER);
+  alarm(0);
+  unlink(big);
+  unlink(fifo);
+  rmdir(dir);
+}
+
+/* notify.fd must be a descriptor the child can have: below RLIMIT_NOFILE. */
+static void notify_fd_limit(void)
+{
+  struct config c;
+  struct config_error err;
+  struct rlimit saved, low;
+  CHECK_INT(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  low = saved;
+  low.rlim_cur = 64;
+  CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
+  {
+    const char *env[] = { "PINIT_NOTIFY_FD=63", NULL };
+    CHECK_INT(load(&c, NULL, env, &err), 0);
+    CHECK_INT(c.notify_fd, 63);
+  }
+  {
+    const char *env[] = { "PINIT_NOTIFY_FD=64", NULL };
+    CHECK_INT(load(&c, NULL, env, &err), -1);
+    CHECK_STR(err.msg, "PINIT_NOTIFY_FD: 64: above the descriptor limit (RLIMIT_NOFILE 64)");
+  }
+  CHECK_INT(setrlimit(RLIMIT_NOFILE, &saved), 0);
+}
+
+/* inih's settings (cmake/inih.cmake), one row each: what a pinit.ini line does. */
+static void inih_settings(void)
+{
+  static char longc[5100], okc[4100];
+  memset(okc, 'x', 4000);
+  okc[0] = '#';
+  memset(longc, 'x', 5000);
+  longc[0] = '#';
+  static const struct {
+    const char *text;
+    int rc;
+    const char *targets;    /* wait.targets when rc is 0 */
+    const char *err;        /* a piece of the message when rc is -1 */
+  } t[] = {
+    { "\xef\xbb\xbf[wait]\ntargets = tcp://a:1\n", 0, "tcp://a:1", NULL },            /* BOM */
+    { "# c\n; c\n[wait]\ntargets = tcp://a:1 ; a note\n", 0, "tcp://a:1", NULL },      /* comments */
+    { "[wait]\ntargets = http://a:1/x#frag\n", 0, "http://a:1/x#frag", NULL },         /* '#' stays */
+    { "[wait]\ntargets = tcp://a:1\n  tcp://b:2\n", 0, "tcp://a:1 tcp://b:2", NULL },  /* multiline */
+    { "[wait]\ntargets\n", -1, NULL, ":2: syntax error" },                             /* no value */
+    { "[wait]\nbad line\ntargets = nope://x\n", -1, NULL, ":2: syntax error" },        /* first error */
+  };
+  for(size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+    struct config c;
+    struct config_error err = { "" };
+    int rc = load(&c, write_tmp(t[i].text), NULL, &err);
+    if(rc != t[i].rc)
+      fprintf(stderr, "inih row %zu: %s\n", i, err.msg);
+    CHECK_INT(rc, t[i].rc);
+    if(!rc && t[i].targets)
+      CHECK_STR(c.wait_targets, t[i].targets);
+    if(rc && t[i].err)
+      CHECK(strstr(err.msg, t[i].err) != NULL);
+  }
+  {
+    struct config c;
+    struct config_error err = { "" };
+    char ini[5200];
+    snprintf(ini, sizeof(ini), "%s\n[wait]\ntargets = tcp://a:1\n", okc);
+    CHECK_INT(load(&c, write_tmp(ini), NULL, &err), 0);                 /* 4000 characters */
+    snprintf(ini, sizeof(ini), "%s\n[wait]\ntargets = tcp://a:1\n", longc);
+    CHECK_INT(load(&c, write_tmp(ini), NULL, &err), -1);                /* 5000: too long */
+    CHECK(strstr(err.msg, ":1: line too long") != NULL);
+  }
+}
+
 int main(void)
 {
   defaults();
@@ -697,6 +840,9 @@ int main(void)
   aliases();
   printing();
   secret_files();
+  file_kinds();
+  notify_fd_limit();
+  inih_settings();
   for(int i = 0; i < ntmp; i++)
     unlink(tmpfiles[i]);
   return unit_done("config");

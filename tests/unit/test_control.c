@@ -3,7 +3,9 @@
 #include "unit.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 /* Lengths are given explicitly so that NULs and missing newlines can be tested; -1 = strlen. */
@@ -145,6 +147,21 @@ int main(void)
     big[CTL_REPLY_MAX - 1] = '\n';
     CHECK_INT(ctl_parse_reply(big, sizeof(big), &text), 3);
     CHECK_INT(strlen(text), CTL_REPLY_MAX - 11);
+  }
+
+  /* the default name: per container, from the PID and mount namespace inodes */
+  {
+    char name[CTL_NAME_MAX], want[CTL_NAME_MAX];
+    struct stat pid_ns, mnt_ns;
+    CHECK_STR(ctl_socket_name("@configured", name, sizeof(name)), "@configured");
+    CHECK_STR(ctl_socket_name("/run/p.sock", name, sizeof(name)), "/run/p.sock");
+    if(stat("/proc/self/ns/pid", &pid_ns) == 0 && stat("/proc/self/ns/mnt", &mnt_ns) == 0) {
+      snprintf(want, sizeof(want), "@pinit-%llu-%llu", (unsigned long long)pid_ns.st_ino,
+               (unsigned long long)mnt_ns.st_ino);
+      CHECK_STR(ctl_socket_name("", name, sizeof(name)), want);
+      CHECK_STR(ctl_socket_name(NULL, name, sizeof(name)), want);
+      CHECK(pid_ns.st_ino != mnt_ns.st_ino);
+    }
   }
 
   /* addresses */

@@ -3,6 +3,7 @@
 #include "pinit/exitcode.h"
 #include "unit.h"
 
+#include <errno.h>
 #include <signal.h>
 
 #define ST_EXIT(n) ((n) << 8)
@@ -77,5 +78,18 @@ int main(void)
   exit_describe(ST_CORE(SIGSEGV), buf, 8);
   CHECK_STR(buf, "signal ");
   CHECK(buf[8] == 'Z');
+
+  /* exec failures: the shell's codes, the same for the main child and exec probes */
+  static const struct { int err, code; } exec_cases[] = {
+    { ENOENT, 127 }, { ENOTDIR, 127 }, { ENAMETOOLONG, 127 }, { ELOOP, 127 },
+    { EACCES, 126 }, { ENOEXEC, 126 }, { EISDIR, 126 }, { ETXTBSY, 126 }, { E2BIG, 126 },
+    { ENOMEM, 126 }, { EPERM, 126 }, { 0, 126 },
+  };
+  for(unsigned i = 0; i < sizeof(exec_cases) / sizeof(exec_cases[0]); i++)
+    CHECK_INT(exitcode_exec_failure(exec_cases[i].err), exec_cases[i].code);
+  CHECK_INT(EXITCODE_NOT_FOUND, 127);
+  CHECK_INT(EXITCODE_CANNOT_EXEC, 126);
+  CHECK_INT(EXITCODE_USAGE, 64);
+  CHECK_INT(EXITCODE_CONFIG, 78);
   return unit_done("exitcode");
 }

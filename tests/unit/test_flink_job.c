@@ -2,31 +2,47 @@
  * default, display paths, and the hooks on a temporary state directory (resume argv,
  * readiness verdicts, status and metrics text). */
 #include "pinit/flink_job.h"
+#include "pinit/render.h"
 #include "unit.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+static struct render_result conf_of(struct render_kv *kv, size_t n)
+{
+  struct render_result r;
+  memset(&r, 0, sizeof(r));
+  r.kv = kv;
+  r.nkv = n;
+  return r;
+}
+
 static void settings(void)
 {
   static struct flink_job_settings s;
-  char *env1[] = { "SAVEPOINT_DIR=file:///sp", "CHECKPOINT_DIR=file:///ck", NULL };
-  char *env2[] = { "SAVEPOINT_DIR=file:///sp",
-                   "FLINK_PROPERTIES=rest.port: 9081\nexecution.checkpointing.savepoint-dir: file:///p-sp\n"
-                   "state.checkpoints.dir: file:///p-ck\nexecution.savepoint.path: /x\ntaskmanager.rpc.port: 7000\n",
-                   NULL };
-  char *env3[] = { "FLINK_PROPERTIES=rest.port: junk\n", NULL };
+  struct render_kv kv1[] = { { "execution.checkpointing.savepoint-dir", "file:///sp" },
+                             { "execution.checkpointing.dir", "file:///ck" },
+                             { "jobmanager.rpc.address", "jm" } };
+  struct render_kv kv2[] = { { "rest.port", "9081" }, { "state.savepoints.dir", "file:///p-sp" },
+                             { "state.checkpoints.dir", "file:///p-ck" }, { "execution.savepoint.path", "/x" },
+                             { "taskmanager.rpc.port", "7000" }, { "high-availability.type", "zookeeper" },
+                             { "jobmanager.rpc.address", "jobmanager" } };
+  struct render_kv kv3[] = { { "rest.port", "junk" } }, kv4[] = { { "rest.port", "9081" }, { "rest.bind-port", "9085" } },
+                   kv5[] = { { "rest.port", "9081" }, { "rest.bind-port", "9085-9090" } };
+  struct render_result c1 = conf_of(kv1, 3), c2 = conf_of(kv2, 7), c3 = conf_of(kv3, 1), c4 = conf_of(kv4, 2),
+                       c5 = conf_of(kv5, 2);
   const char *out[4];
   char buf[256];
 
-  flink_job_settings_read(env1, "standalone-job", "jm", 0, &s);
+  flink_job_settings_read(&c1, "standalone-job", &s);
   CHECK_INT(s.role, FLINK_JOB_APPLICATION);
   CHECK_INT(s.rest_port, 8081);
   CHECK_STR(s.savepoint_dir, "file:///sp");
   CHECK_STR(s.checkpoint_dir, "file:///ck");
   CHECK_INT(s.explicit_savepoint, 0);
-  flink_job_settings_read(env2, "jobmanager", "jm", 1, &s);
+  CHECK_INT(s.ha, 0);
+  flink_job_settings_read(&c2, "jobmanager", &s);
   CHECK_INT(s.role, FLINK_JOB_SESSION);
   CHECK_INT(s.ha, 1);
   CHECK_INT(s.rest_port, 9081);
@@ -34,18 +50,22 @@ static void settings(void)
   CHECK_STR(s.savepoint_dir, "file:///p-sp");
   CHECK_STR(s.checkpoint_dir, "file:///p-ck");
   CHECK_INT(s.explicit_savepoint, 1);
-  flink_job_settings_read(env3, "history-server", NULL, 0, &s);
+  flink_job_settings_read(&c3, "history-server", &s);
   CHECK_INT(s.role, FLINK_JOB_NONE);
   CHECK_INT(s.rest_port, 8081);
   CHECK_STR(s.savepoint_dir, "");
+  flink_job_settings_read(&c4, "jobmanager", &s); /* where the server binds, as the probes */
+  CHECK_INT(s.rest_port, 9085);
+  flink_job_settings_read(&c5, "jobmanager", &s); /* a range: the advertised port */
+  CHECK_INT(s.rest_port, 9081);
 
-  flink_job_settings_read(env1, "taskmanager", "jobmanager", 0, &s);
+  flink_job_settings_read(&c1, "taskmanager", &s);
   CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 1);
-  CHECK_STR(out[0], "readiness.url=http://jobmanager:8081/taskmanagers");
+  CHECK_STR(out[0], "readiness.url=http://jm:8081/taskmanagers");
   CHECK(out[1] == NULL);
-  flink_job_settings_read(env1, "taskmanager", "jobmanager", 1, &s); /* HA: no fixed JobManager */
+  flink_job_settings_read(&c2, "taskmanager", &s); /* HA: no fixed JobManager */
   CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 0);
-  flink_job_settings_read(env1, "jobmanager", "jobmanager", 0, &s);
+  flink_job_settings_read(&c1, "jobmanager", &s);
   CHECK_INT(flink_job_role_defaults(&s, out, 4, buf, sizeof(buf)), 0);
 }
 
@@ -75,15 +95,16 @@ static void hooks(void)
   static char *argv[16] = { "bash", "/opt/flink/bin/standalone-job.sh", "start-foreground", "--job-classname", "C",
                             "out.txt", NULL };
   char root[] = "/tmp/pinit-job-XXXXXX", sp[128], ck[128], cmd[512], text[512], json[640], met[2048], why[96];
-  char *env[3];
+  struct render_kv kv[2];
+  struct render_result conf;
   const struct run_hooks *h;
 
   CHECK(mkdtemp(root) != NULL);
-  snprintf(sp, sizeof(sp), "SAVEPOINT_DIR=file://%s/sp", root);
-  snprintf(ck, sizeof(ck), "CHECKPOINT_DIR=%s/ck", root);
-  env[0] = sp;
-  env[1] = ck;
-  env[2] = NULL;
+  snprintf(sp, sizeof(sp), "file://%s/sp", root);
+  snprintf(ck, sizeof(ck), "%s/ck", root);
+  kv[0] = (struct render_kv){ "execution.checkpointing.savepoint-dir", sp };
+  kv[1] = (struct render_kv){ "execution.checkpointing.dir", ck };
+  conf = conf_of(kv, 2);
   snprintf(cmd, sizeof(cmd), "mkdir -p %s/sp %s/ck/j1/chk-7 && echo x > %s/ck/j1/chk-7/_metadata", root, root, root);
   CHECK_INT(system(cmd), 0);
 
@@ -91,7 +112,7 @@ static void hooks(void)
   cfg.flink_savepoint_timeout_ms = 30000;
   cfg.flink_resume = 1;
   cfg.flink_ready_taskmanagers = 1;
-  flink_job_settings_read(env, "standalone-job", "jm", 0, &s);
+  flink_job_settings_read(&conf, "standalone-job", &s);
   h = flink_job_setup(&s, &cfg, argv, 6, 16);
   CHECK(h != NULL && h->before_spawn && h->hold_stop && h->judge_ready && h->describe && h->metrics);
 

@@ -25,7 +25,7 @@ static void sv_make(struct sv *sv, const char *name, enum sv_state state)
 static size_t format(const struct sv *sv, const struct waiter *w, const struct metrics_process *p, int64_t now,
                      int64_t wall_minus)
 {
-  struct status_view st = { sv, now, "none", 0, "", NULL, NULL };
+  struct status_view st = { sv, { now }, "none", 0, "", 0, NULL, NULL };
   struct metrics_view v = { &st, w, 7, wall_minus, p, NULL };
   return metrics_format(&v, out, sizeof(out));
 }
@@ -190,7 +190,7 @@ static void test_running_child(void)
   sv.pid = 42;
   sv.has_liveness = 1;
   sv.healthy = sv.ready = 1;
-  sv.spawned_at = 5000;
+  sv.spawned_at.ms = 5000;
   sv.restarts = 6;
   sv.restarts_by[SV_R_EXIT] = 1;
   sv.restarts_by[SV_R_SIGNAL] = 2;
@@ -236,7 +236,7 @@ static void test_running_child(void)
   sv.pid = 0;
   sv.last_status = 3 << 8;
   sv.last_backoff_ms = 8000;
-  sv.timer_at = 70000;
+  sv.timer_at.ms = 70000;
   format(&sv, NULL, NULL, 65000, 1000);
   CHECK(well_formed(out));
   CHECK(has_line("pinit_service_up 0"));
@@ -366,7 +366,7 @@ static void test_truncation(void)
   sv_make(&sv, "x", SV_UP);
   full = format(&sv, NULL, NULL, 1000, 0);
   {
-    struct status_view st = { &sv, 1000, "none", 0, "", NULL, NULL };
+    struct status_view st = { &sv, { 1000 }, "none", 0, "", 0, NULL, NULL };
     struct metrics_view v = { &st, NULL, 7, 0, NULL, NULL };
     n = metrics_format(&v, small, sizeof(small));
     CHECK_INT(n, full);
@@ -393,10 +393,10 @@ static void test_worst_case_size(void)
   sv.live_ok_total = sv.live_fail_total = UINT64_MAX;
   sv.have_exit = 1;
   sv.last_status = 255 << 8;
-  sv.spawned_at = INT64_MIN + 1;
+  sv.spawned_at.ms = INT64_MIN + 1;
   sv.last_backoff_ms = INT64_MAX;
   {
-    struct status_view st = { &sv, 0, "none", UINT64_MAX, "", NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
     struct metrics_view v = { &st, NULL, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     fixed = metrics_format(&v, out, sizeof(out));
     CHECK(fixed < METRICS_FIXED_MAX);
@@ -414,7 +414,7 @@ static void test_worst_case_size(void)
     name[PROBE_NAME_MAX - 1] = '\0';
   }
   {
-    struct status_view st = { &sv, 0, "none", UINT64_MAX, "", NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
     struct metrics_view v = { &st, &w, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);
@@ -425,7 +425,7 @@ static void test_worst_case_size(void)
   /* names without a terminating NUL inside PROBE_NAME_MAX are read up to the bound */
   memset(items[0].probe.target.name, 'a', PROBE_NAME_MAX);
   {
-    struct status_view st = { &sv, 0, "none", 0, "", NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", 0, "", 0, NULL, NULL };
     struct metrics_view v = { &st, &w, 0, 0, NULL, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);

@@ -257,6 +257,39 @@ static int tcp_listener(unsigned *port)
 }
 
 /* A tiny HTTP server in a child process: answers `status` to every request. */
+/* Live (not zombie) processes in process group pgid, from /proc/PID/stat: only that group
+ * is looked at, so other processes on the machine (tests run side by side) never count. */
+static int live_in_group(pid_t pgid)
+{
+  DIR *d = opendir("/proc");
+  struct dirent *de;
+  int n = 0;
+  if(!d)
+    return -1;
+  while((de = readdir(d))) {
+    char path[300], buf[512], state;
+    const char *rp;
+    int pgrp, ppid;
+    ssize_t len;
+    int fd;
+    if(de->d_name[0] < '1' || de->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+    if((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+      continue;
+    len = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if(len <= 0)
+      continue;
+    buf[len] = '\0';
+    rp = strrchr(buf, ')');
+    if(rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid && state != 'Z')
+      n++;
+  }
+  closedir(d);
+  return n;
+}
+
 static pid_t http_server(int lfd, int status)
 {
   pid_t pid = fork();
@@ -480,7 +513,11 @@ static void test_run(void)
   CHECK(!strncmp(r.reason, "exit 2: ls: cannot access", 25));
   r = run_one(loop, "exec:/nonexistent/cmd a", 2000);
   CHECK_INT(r.ok, 0);
-  CHECK_STR(r.reason, "exit 127: pinit: exec: /nonexistent/cmd: not found");
+  CHECK_STR(r.reason, "exit 127: pinit: exec: /nonexistent/cmd: No such file or directory");
+  /* ENOTDIR means "no such command" too: 127, as for the main child (exitcode_exec_failure) */
+  r = run_one(loop, "exec:/etc/passwd/cmd", 2000);
+  CHECK_INT(r.ok, 0);
+  CHECK_STR(r.reason, "exit 127: pinit: exec: /etc/passwd/cmd: Not a directory");
   {
     char noexec[64];
     snprintf(noexec, sizeof(noexec), "/tmp/pinit-noexec-%d", (int)getpid());
@@ -488,7 +525,7 @@ static void test_run(void)
     snprintf(text, sizeof(text), "exec:%s", noexec);
     r = run_one(loop, text, 2000);
     CHECK_INT(r.ok, 0);
-    CHECK(!strncmp(r.reason, "exit 126: ", 10) && strstr(r.reason, "permission denied"));
+    CHECK(!strncmp(r.reason, "exit 126: ", 10) && strstr(r.reason, "Permission denied"));
     unlink(noexec);
   }
   double t0 = ev_time();
@@ -512,18 +549,28 @@ static void test_run(void)
     sigprocmask(SIG_SETMASK, &old, NULL);
     signal(SIGUSR2, SIG_DFL);
   }
-  /* its own process group, killed as a group on timeout */
+  /* its own process group, killed as a group on timeout: the script writes its group id,
+   * and only that group is searched (not every `sleep 31` on a shared machine) */
   {
-    char mark[64];
+    char mark[64], grp[80];
+    int pgid = 0, live = -1;
+    FILE *f;
     snprintf(mark, sizeof(mark), "/tmp/pinit-probe-grp-%d", (int)getpid());
+    snprintf(grp, sizeof(grp), "%s.pgid", mark);
     snprintf(text, sizeof(text), "exec:sh %s", mark);
-    FILE *f = fopen(mark, "w");
-    fprintf(f, "sleep 31 & sleep 32\n");
+    f = fopen(mark, "w");
+    fprintf(f, "cut -d' ' -f5 /proc/$$/stat > %s.tmp && mv %s.tmp %s\nsleep 31 & sleep 32\n", grp, grp, grp);
     fclose(f);
-    r = run_one(loop, text, 300);
-    CHECK_STR(r.reason, "timeout after 300ms");
-    usleep(200000);
-    CHECK_INT(system("pgrep -x -f 'sleep 31' >/dev/null || pgrep -x -f 'sleep 32' >/dev/null"), 256);
+    r = run_one(loop, text, 1000);
+    CHECK_STR(r.reason, "timeout after 1s");
+    f = fopen(grp, "r");
+    CHECK(f && fscanf(f, "%d", &pgid) == 1 && pgid > 1 && pgid != (int)getpgrp());
+    if(f)
+      fclose(f);
+    for(int i = 0; i < 100 && pgid > 1 && (live = live_in_group(pgid)) != 0; i++)
+      usleep(20000); /* SIGKILL is delivered asynchronously: up to 2 s */
+    CHECK_INT(live, 0);
+    unlink(grp);
     unlink(mark);
   }
   /* exec on another loop is refused */

@@ -180,7 +180,7 @@ static void check_verdicts(const struct status_view *v, int live, const char *li
 int main(void)
 {
   struct sv sv;
-  struct status_view v = { &sv, NOW, NULL, 0, "", NULL, NULL };
+  struct status_view v = { &sv, { NOW }, NULL, 0, "", 0, NULL, NULL };
   char buf[64];
 
   /* ---- status_age boundaries ---- */
@@ -216,9 +216,9 @@ int main(void)
   sv.live_threshold = 3;
   sv.state = SV_STARTING;
   sv.pid = 7;
-  sv.spawned_at = NOW - 3000;
+  sv.spawned_at.ms = NOW - 3000;
   sv.healthy = 1;
-  sv.healthy_since = NOW - 3000;
+  sv.healthy_since.ms = NOW - 3000;
   check_line(&v, "jm: starting (pid 7) 3s, healthy 3s, not ready, restarts 0, deps ok");
   check_json(&v, (const char *const[]){ "\"state\":\"starting\"", "\"pid\":7", "\"uptime_seconds\":3",
                                         "\"healthy\":true", "\"ready\":false", "\"healthy_seconds\":3", NULL });
@@ -230,16 +230,16 @@ int main(void)
   sv.live_threshold = 3;
   sv.state = SV_UP;
   sv.pid = 42;
-  sv.spawned_at = NOW - 3605000;
-  sv.up_at = NOW - 3605000;
+  sv.spawned_at.ms = NOW - 3605000;
+  sv.up_at.ms = NOW - 3605000;
   sv.healthy = sv.ready = 1;
-  sv.healthy_since = NOW - 3590000;
+  sv.healthy_since.ms = NOW - 3590000;
   sv.restarts = 2;
   sv.restarts_by[SV_R_SIGNAL] = 2;
   sv.have_exit = 1;
   sv.last_status = SIGKILL;
   sv.last_reason = SV_R_SIGNAL;
-  sv.exited_at = NOW - 3 * 3600 * 1000;
+  sv.exited_at.ms = NOW - 3 * 3600 * 1000;
   v.deps = "ok";
   check_line(&v, "jobmanager: up (pid 42) 60m, healthy 59m, restarts 2 (last: signal 9 (KILL), 3h ago), deps ok");
   check_json(&v, (const char *const[]){ "\"name\":\"jobmanager\"", "\"state\":\"up\"", "\"pid\":42",
@@ -275,13 +275,13 @@ int main(void)
   /* ---- BACKOFF ---- */
   make_sv(&sv, "tm");
   sv.state = SV_BACKOFF;
-  sv.timer_at = NOW + 4000;
+  sv.timer_at.ms = NOW + 4000;
   sv.restarts = 3;
   sv.restarts_by[SV_R_EXIT] = 3;
   sv.have_exit = 1;
   sv.last_status = 1 << 8;
   sv.last_reason = SV_R_EXIT;
-  sv.exited_at = NOW - 2000;
+  sv.exited_at.ms = NOW - 2000;
   v.deps = NULL;
   check_line(&v, "tm: backoff, restart in 4s, restarts 3 (last: exit 1, 2s ago), deps none");
   check_json(&v, (const char *const[]){ "\"state\":\"backoff\"", "\"pid\":0", "\"uptime_seconds\":0",
@@ -290,12 +290,12 @@ int main(void)
                                         "\"description\":\"exit 1\"", "\"seconds_ago\":2",
                                         "\"backoff_seconds\":4.000", "\"deps\":\"none\"", NULL });
   check_verdicts(&v, 1, "unhealthy: tm is backoff", 1, "unhealthy: tm is backoff");
-  sv.timer_at = NOW + 1; /* "restart in" rounds up */
+  sv.timer_at.ms = NOW + 1; /* "restart in" rounds up */
   check_line(&v, "tm: backoff, restart in 1s, restarts 3 (last: exit 1, 2s ago), deps none");
 
   /* ---- DONE and FAILED ---- */
   sv.state = SV_DONE;
-  sv.timer_at = 0;
+  sv.timer_at.ms = 0;
   sv.want = SV_WANT_DOWN;
   check_line(&v, "tm: done, restarts 3 (last: exit 1, 2s ago), deps none");
   check_json(&v, (const char *const[]){ "\"state\":\"done\"", "\"want\":\"down\"", "\"backoff_seconds\":0", NULL });
@@ -304,11 +304,31 @@ int main(void)
   check_line(&v, "tm: failed, restarts 3 (last: exit 1, 2s ago), deps none");
   check_verdicts(&v, 1, "unhealthy: tm is failed", 1, "unhealthy: tm is failed");
 
+  /* ---- a child stopped by a signal (/proc state T) is neither healthy nor ready ---- */
+  make_sv(&sv, "jm");
+  sv.state = SV_UP;
+  sv.pid = 42;
+  sv.spawned_at.ms = sv.healthy_since.ms = NOW - 5000;
+  sv.healthy = sv.ready = 1;
+  v.child_state = 'S';
+  check_line(&v, "jm: up (pid 42) 5s, healthy 5s, restarts 0, deps none");
+  check_json(&v, (const char *const[]){ "\"stopped\":false", "\"healthy\":true", "\"ready\":true", NULL });
+  check_verdicts(&v, 0, "healthy: jm pid 42 up 5s", 0, "ready: jm pid 42");
+  v.child_state = 'T';
+  check_line(&v, "jm: up (pid 42) 5s, stopped by a signal, restarts 0, deps none");
+  check_json(&v, (const char *const[]){ "\"stopped\":true", "\"healthy\":false", "\"ready\":false",
+                                        "\"healthy_seconds\":0", NULL });
+  check_verdicts(&v, 1, "unhealthy: jm pid 42 is stopped by a signal", 1, "unhealthy: jm pid 42 is stopped by a signal");
+  sv.state = SV_BACKOFF; /* no child: a stale letter means nothing */
+  sv.pid = 0;
+  check_json(&v, (const char *const[]){ "\"stopped\":false", NULL });
+  v.child_state = 0;
+
   /* ---- escaping: names, deps and the child's STATUS= message ---- */
   make_sv(&sv, "we\"ird\\name");
   sv.state = SV_UP;
   sv.pid = 5;
-  sv.spawned_at = sv.healthy_since = NOW;
+  sv.spawned_at.ms = sv.healthy_since.ms = NOW;
   sv.healthy = sv.ready = 1;
   v.deps = "a\"b";
   v.message = "say \"hi\"\t\x01 \\ done";
@@ -316,7 +336,14 @@ int main(void)
   check_json(&v, (const char *const[]){ "\"name\":\"we\\\"ird\\\\name\"", "\"deps\":\"a\\\"b\"",
                                         "\"message\":\"say \\\"hi\\\"\\u0009\\u0001 \\\\ done\"",
                                         "\"reaped\":12345678901", NULL });
-  check_line(&v, "we\"ird\\name: up (pid 5) 0s, healthy 0s, restarts 0, deps a\"b, status \"say \"hi\"\t\x01 \\ done\"");
+  /* the human line is terminal-safe: controls become '?' */
+  check_line(&v, "we\"ird\\name: up (pid 5) 0s, healthy 0s, restarts 0, deps a\"b, status \"say \"hi\"?? \\ done\"");
+  /* a child's STATUS= with terminal escapes and bytes that are not UTF-8 (issue 9 item 5):
+   * valid JSON, and no escape sequence reaches a terminal through either rendering */
+  v.message = "\x1b]0;owned\x07\x1b[2J\xff\xc2\x9b" "31m caf\xc3\xa9";
+  check_json(&v, (const char *const[]){ "\"message\":\"\\u001b]0;owned\\u0007\\u001b[2J\\ufffd\\u009b31m caf\xc3\xa9\"",
+                                        NULL });
+  check_line(&v, "we\"ird\\name: up (pid 5) 0s, healthy 0s, restarts 0, deps a\"b, status \"?]0;owned??[2J??31m caf\xc3\xa9\"");
 
   /* ---- the largest inputs run.c passes (deps[512], message[128], cap CTL_REPLY_MAX-32) give
    * complete JSON (status.h: cap >= 2016 holds the whole object); a smaller cap truncates
@@ -330,14 +357,15 @@ int main(void)
     make_sv(&sv, "jobmanager");
     sv.have_exit = 1;
     sv.last_status = SIGSEGV | 0x80;
-    sv.exited_at = NOW;
+    sv.exited_at.ms = NOW;
     v.deps = deps;
     v.message = msg;
     n = status_json(&v, out, sizeof(out));
     CHECK(n < sizeof(out) - 1);
     CHECK(json_valid(out));
     n = status_json(&v, small, sizeof(small));
-    CHECK(n == sizeof(small) - 1 && strlen(small) == n);
+    /* filled up to the cap, less at most one escape (\u0009: six bytes) that would not fit */
+    CHECK(n <= sizeof(small) - 1 && n >= sizeof(small) - 6 && strlen(small) == n);
     /* truncation never overruns and always terminates */
     for(size_t cap = 1; cap < 64; cap++) {
       char t[80];

@@ -9,7 +9,9 @@
  * reset, policies, crash-loop limits, windows, liveness, stop handling. */
 #include "pinit/backoff.h"
 #include "pinit/config.h"
+#include "pinit/duration.h"
 #include "pinit/log.h"
+#include "pinit/sig.h"
 #include "pinit/supervise.h"
 #include "unit.h"
 
@@ -29,7 +31,7 @@ static struct exit_remap no_remap;
 static struct sv_actions step(struct sv *sv, enum sv_event_type t, int arg, pid_t pid, int status)
 {
   struct sv_event ev = { t, arg, pid, status };
-  return sv_step(sv, &ev, now);
+  return sv_step(sv, &ev, (struct clock_mono){ now });
 }
 
 /* A config from config_load with a controlled environment (PINIT_CONFIG=/dev/null: an
@@ -151,7 +153,7 @@ static int reach(struct sv *sv, enum setup s)
   /* FAILED: one restart allowed, then stay */
   sv->max_restarts = 1;
   sv->on_give_up = GIVE_UP_STAY;
-  now = sv->timer_at;
+  now = sv->timer_at.ms;
   step(sv, SV_EV_TIMER, 0, 0, 0);
   step(sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 2000;
@@ -161,65 +163,89 @@ static int reach(struct sv *sv, enum setup s)
 
 #define NOCHECK INT64_MIN
 
+/* One row reads as a sentence: in state .in, on event .on, the machine goes to .to wanting
+ * .want and does exactly .does (with .sig/.group for KILL, .timer_in for TIMER, .exit for
+ * EXIT).  docs/internals/supervise.md carries this table, checked by doc_table() below. */
 struct row {
-  enum setup s;
-  enum ev_kind e;
-  enum sv_state state;
+  enum setup in;
+  enum ev_kind on;
+  enum sv_state to;
   enum sv_want want;
-  unsigned flags;
-  int sig, group;   /* with SV_ACT_KILL */
-  int64_t timer;    /* with SV_ACT_TIMER: timer_at - now */
-  int code;         /* with SV_ACT_EXIT */
+  unsigned does;
+  int sig, group;   /* with SV_ACT_KILL: the signal, and whether it goes to the process group */
+  int64_t timer_in; /* with SV_ACT_TIMER: the timer is armed for now + timer_in (ms) */
+  int exit;         /* with SV_ACT_EXIT: the exit code */
 };
 
-#define KILL_ SV_ACT_KILL
-#define UPW SV_WANT_UP
-#define DOWNW SV_WANT_DOWN
+#define UP SV_WANT_UP
+#define DOWN SV_WANT_DOWN
+#define NOTHING 0u
+#define WAIT SV_ACT_WAIT
+#define WAIT_CANCEL SV_ACT_WAIT_CANCEL
+#define SPAWN SV_ACT_SPAWN
+#define KILL SV_ACT_KILL
+#define TIMER SV_ACT_TIMER
+#define TIMER_STOP SV_ACT_TIMER_STOP
+#define PROBES_START SV_ACT_PROBES_START
+#define PROBES_STOP SV_ACT_PROBES_STOP
+#define EXIT SV_ACT_EXIT
 
 static const struct row rows[] = {
   /* IDLE */
-  { S_IDLE, E_START, SV_WAITING, UPW, SV_ACT_WAIT, 0, 0, 0, 0 },
-  { S_IDLE, E_STOP, SV_DONE, DOWNW, SV_ACT_EXIT, 0, 0, 0, 128 + SIGTERM },
+  { .in = S_IDLE, .on = E_START, .to = SV_WAITING, .want = UP, .does = WAIT },
+  { .in = S_IDLE, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = EXIT, .exit = 128 + SIGTERM },
   /* WAITING */
-  { S_WAITING, E_WAIT_OK, SV_WAITING, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
-  { S_WAITING, E_WAIT_TIMEOUT, SV_DONE, UPW, SV_ACT_EXIT, 0, 0, 0, 69 },
-  { S_WAITING, E_STOP, SV_DONE, DOWNW, SV_ACT_WAIT_CANCEL | SV_ACT_EXIT, 0, 0, 0, 128 + SIGTERM },
+  { .in = S_WAITING, .on = E_WAIT_OK, .to = SV_WAITING, .want = UP, .does = SPAWN },
+  { .in = S_WAITING, .on = E_WAIT_TIMEOUT, .to = SV_DONE, .want = UP, .does = EXIT, .exit = 69 },
+  { .in = S_WAITING, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = WAIT_CANCEL | EXIT, .exit = 128 + SIGTERM },
   /* STARTING (pid 100, not ready yet) */
-  { S_STARTING, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_STARTING, E_READINESS_OK, SV_UP, UPW, 0, 0, 0, 0, 0 },
-  { S_STARTING, E_READY, SV_UP, UPW, 0, 0, 0, 0, 0 },
-  { S_STARTING, E_STOP, SV_STOPPING, DOWNW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 0, 8000, 0 },
-  { S_STARTING, E_RESTART, SV_STOPPING, UPW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 1, 8000, 0 },
+  { .in = S_STARTING, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_STARTING, .on = E_READINESS_OK, .to = SV_UP, .want = UP, .does = NOTHING },
+  { .in = S_STARTING, .on = E_READY, .to = SV_UP, .want = UP, .does = NOTHING },
+  { .in = S_STARTING, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .timer_in = 8000 },
+  { .in = S_STARTING, .on = E_RESTART, .to = SV_STOPPING, .want = UP,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .group = 1, .timer_in = 8000 },
   /* UP */
-  { S_UP, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_UP, E_STOP, SV_STOPPING, DOWNW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 0, 8000, 0 },
-  { S_UP, E_RESTART, SV_STOPPING, UPW, KILL_ | SV_ACT_PROBES_STOP | SV_ACT_TIMER, SIGTERM, 1, 8000, 0 },
+  { .in = S_UP, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_UP, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .timer_in = 8000 },
+  { .in = S_UP, .on = E_RESTART, .to = SV_STOPPING, .want = UP,
+    .does = KILL | PROBES_STOP | TIMER, .sig = SIGTERM, .group = 1, .timer_in = 8000 },
   /* STOPPING for a manual restart: a manual restart waits only for the 1 s gap */
-  { S_STOP_MANUAL, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 0, 0 },
-  { S_STOP_MANUAL, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_MANUAL, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
+  { .in = S_STOP_MANUAL, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP, .does = PROBES_STOP | TIMER, .timer_in = 0 },
+  { .in = S_STOP_MANUAL, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = UP, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_MANUAL, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = UP,
+    .does = TIMER, .timer_in = 1 }, /* re-armed for the rest */
+  { .in = S_STOP_MANUAL, .on = E_STOP, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGTERM },
   /* STOPPING for a liveness restart: a failure, so the curve applies */
-  { S_STOP_HEALTH, E_EXIT_CHILD, SV_BACKOFF, UPW, SV_ACT_PROBES_STOP | SV_ACT_TIMER, 0, 0, 1000, 0 },
-  { S_STOP_HEALTH, E_TIMER_DUE, SV_STOPPING, UPW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_HEALTH, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 },
+  { .in = S_STOP_HEALTH, .on = E_EXIT_CHILD, .to = SV_BACKOFF, .want = UP,
+    .does = PROBES_STOP | TIMER, .timer_in = 1000 },
+  { .in = S_STOP_HEALTH, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = UP, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_HEALTH, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = UP, .does = TIMER, .timer_in = 1 },
+  { .in = S_STOP_HEALTH, .on = E_STOP, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGTERM },
   /* STOPPING for good */
-  { S_STOP_DOWN, E_EXIT_CHILD, SV_DONE, DOWNW, SV_ACT_PROBES_STOP | SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_STOP_DOWN, E_TIMER_DUE, SV_STOPPING, DOWNW, KILL_, SIGKILL, 1, 0, 0 },
-  { S_STOP_DOWN, E_STOP, SV_STOPPING, DOWNW, KILL_, SIGTERM, 0, 0, 0 }, /* a second signal is passed on */
+  { .in = S_STOP_DOWN, .on = E_EXIT_CHILD, .to = SV_DONE, .want = DOWN,
+    .does = PROBES_STOP | TIMER_STOP | EXIT, .exit = 1 },
+  { .in = S_STOP_DOWN, .on = E_TIMER_DUE, .to = SV_STOPPING, .want = DOWN, .does = KILL, .sig = SIGKILL, .group = 1 },
+  { .in = S_STOP_DOWN, .on = E_TIMER_EARLY, .to = SV_STOPPING, .want = DOWN, .does = TIMER, .timer_in = 1 },
+  { .in = S_STOP_DOWN, .on = E_STOP, .to = SV_STOPPING, .want = DOWN,
+    .does = KILL, .sig = SIGTERM }, /* a second signal is passed on */
   /* BACKOFF (last exit 1) */
-  { S_BACKOFF, E_TIMER_DUE, SV_BACKOFF, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
-  { S_BACKOFF, E_STOP, SV_DONE, DOWNW, SV_ACT_TIMER_STOP | SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_BACKOFF, E_RESTART, SV_BACKOFF, UPW, SV_ACT_TIMER_STOP | SV_ACT_SPAWN, 0, 0, 0, 0 },
+  { .in = S_BACKOFF, .on = E_TIMER_DUE, .to = SV_BACKOFF, .want = UP, .does = SPAWN },
+  { .in = S_BACKOFF, .on = E_TIMER_EARLY, .to = SV_BACKOFF, .want = UP, .does = TIMER, .timer_in = 1 },
+  { .in = S_BACKOFF, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = TIMER_STOP | EXIT, .exit = 1 },
+  { .in = S_BACKOFF, .on = E_RESTART, .to = SV_BACKOFF, .want = UP, .does = TIMER_STOP | SPAWN },
   /* DONE: nothing, ever */
   /* FAILED (gave up, on_give_up=stay; last exit 1) */
-  { S_FAILED, E_STOP, SV_DONE, DOWNW, SV_ACT_EXIT, 0, 0, 0, 1 },
-  { S_FAILED, E_RESTART, SV_BACKOFF, UPW, SV_ACT_SPAWN, 0, 0, 0, 0 },
+  { .in = S_FAILED, .on = E_STOP, .to = SV_DONE, .want = DOWN, .does = EXIT, .exit = 1 },
+  { .in = S_FAILED, .on = E_RESTART, .to = SV_BACKOFF, .want = UP, .does = SPAWN },
 };
 
 static const struct row *find_row(enum setup s, enum ev_kind e)
 {
   for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-    if(rows[i].s == s && rows[i].e == e)
+    if(rows[i].in == s && rows[i].on == e)
       return &rows[i];
   return NULL;
 }
@@ -246,11 +272,11 @@ static void table(void)
       st0 = sv.state;
       want0 = sv.want;
       pid0 = sv.pid;
-      timer0 = sv.timer_at;
+      timer0 = sv.timer_at.ms;
       if(e == E_TIMER_DUE)
-        now = sv.timer_at ? sv.timer_at : now + 100;
+        now = sv.timer_at.ms ? sv.timer_at.ms : now + 100;
       else if(e == E_TIMER_EARLY)
-        now = sv.timer_at ? sv.timer_at - 1 : now + 100;
+        now = sv.timer_at.ms ? sv.timer_at.ms - 1 : now + 100;
       else
         now += 100;
 
@@ -274,27 +300,27 @@ static void table(void)
       pairs++;
       if(!r) {
         /* nothing at all */
-        bad = sv.state != st0 || sv.want != want0 || sv.pid != pid0 || sv.timer_at != timer0 || a.flags != 0;
+        bad = sv.state != st0 || sv.want != want0 || sv.pid != pid0 || sv.timer_at.ms != timer0 || a.flags != 0;
       }
       else {
-        bad = sv.state != r->state || sv.want != r->want || a.flags != r->flags;
-        if(r->flags & SV_ACT_KILL)
+        bad = sv.state != r->to || sv.want != r->want || a.flags != r->does;
+        if(r->does & SV_ACT_KILL)
           bad |= a.signal != r->sig || a.group != r->group;
-        if(r->flags & SV_ACT_TIMER)
-          bad |= a.timer_at != now + r->timer || sv.timer_at != a.timer_at;
-        if(r->flags & SV_ACT_EXIT)
-          bad |= a.exit_code != r->code || sv.exit_code != r->code;
-        if(r->flags & SV_ACT_TIMER_STOP)
-          bad |= sv.timer_at != 0;
+        if(r->does & SV_ACT_TIMER)
+          bad |= a.timer_at.ms != now + r->timer_in || sv.timer_at.ms != a.timer_at.ms;
+        if(r->does & SV_ACT_EXIT)
+          bad |= a.exit_code != r->exit || sv.exit_code != r->exit;
+        if(r->does & SV_ACT_TIMER_STOP)
+          bad |= sv.timer_at.ms != 0;
       }
       if(bad) {
         fprintf(stderr, "%s x %s: got state %s want %s, flags 0x%x sig %d group %d timer %+lld exit %d",
                 setup_names[s], ev_names[e], sv_state_name(sv.state), sv.want == SV_WANT_UP ? "up" : "down", a.flags,
-                a.signal, a.group, (long long)(a.timer_at - now), a.exit_code);
+                a.signal, a.group, (long long)(a.timer_at.ms - now), a.exit_code);
         if(r)
           fprintf(stderr, "; expected state %s want %s flags 0x%x sig %d group %d timer %+lld exit %d\n",
-                  sv_state_name(r->state), r->want == SV_WANT_UP ? "up" : "down", r->flags, r->sig, r->group,
-                  (long long)r->timer, r->code);
+                  sv_state_name(r->to), r->want == SV_WANT_UP ? "up" : "down", r->does, r->sig, r->group,
+                  (long long)r->timer_in, r->exit);
         else
           fprintf(stderr, "; expected nothing (state %s)\n", sv_state_name(st0));
       }
@@ -337,7 +363,7 @@ static void spawn_contexts(void)
   now += 5000;
   step(&sv, SV_EV_READY, 1, 0, 0);
   CHECK_INT(sv.state, SV_UP);
-  CHECK_INT(sv.up_at, now);
+  CHECK_INT(sv.up_at.ms, now);
   CHECK(sv_is_ready(&sv));
 
   /* WAITING: WAIT_DONE(1) asks for the spawn, SPAWNED moves on */
@@ -356,10 +382,10 @@ static void spawn_contexts(void)
   a = step(&sv, SV_EV_SPAWN_FAILED, 11 /* EAGAIN */, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
   CHECK(a.flags & SV_ACT_TIMER);
-  CHECK_INT(a.timer_at, now + 1000);
+  CHECK_INT(a.timer_at.ms, now + 1000);
   CHECK(!(a.flags & SV_ACT_EXIT));
   /* ... and the next spawn from BACKOFF counts as a restart */
-  now = a.timer_at;
+  now = a.timer_at.ms;
   CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
   CHECK_INT(sv.state, SV_BACKOFF);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
@@ -369,11 +395,11 @@ static void spawn_contexts(void)
   /* a second spawn failure from BACKOFF goes one step up the curve */
   now += 10;
   step(&sv, SV_EV_EXITED, 0, PID2, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   a = step(&sv, SV_EV_SPAWN_FAILED, 11, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at - now, 4000);
+  CHECK_INT(a.timer_at.ms - now, 4000);
 
   plain(&sv, POLICY_NEVER);
   step(&sv, SV_EV_START, 0, 0, 0);
@@ -389,7 +415,7 @@ static void spawn_contexts(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 300;
@@ -400,8 +426,8 @@ static void spawn_contexts(void)
   a = step(&sv, SV_EV_RESTART, 0, 0, 0);
   CHECK_INT(sv.state, SV_BACKOFF);
   CHECK_INT(a.flags, SV_ACT_TIMER);
-  CHECK_INT(a.timer_at, now + 600);
-  now = a.timer_at;
+  CHECK_INT(a.timer_at.ms, now + 600);
+  now = a.timer_at.ms;
   CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
   step(&sv, SV_EV_SPAWNED, 0, 102, 0);
   CHECK_INT(sv.state, SV_UP);
@@ -431,10 +457,14 @@ static void crash_loop_curve(void)
     CHECK_INT(sv.state, SV_BACKOFF);
     CHECK_INT(sv.failures, k);
     CHECK_INT(sv.last_backoff_ms, gaps[k - 1]);
-    /* a timer that fires early does nothing */
-    now = a.timer_at - 1;
-    CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, 0);
-    now = a.timer_at;
+    /* a timer that fires early is armed again for the same deadline, never dropped */
+    now = a.timer_at.ms - 1;
+    {
+      struct sv_actions early = step(&sv, SV_EV_TIMER, 0, 0, 0);
+      CHECK_INT(early.flags, SV_ACT_TIMER);
+      CHECK_INT(early.timer_at.ms, a.timer_at.ms);
+    }
+    now = a.timer_at.ms;
     CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, SV_ACT_SPAWN);
     step(&sv, SV_EV_SPAWNED, 0, ++pid, 0);
     spawn_at[k] = now;
@@ -445,7 +475,7 @@ static void crash_loop_curve(void)
   /* a death by signal counts under its own reason */
   step(&sv, SV_EV_EXITED, 0, pid, SIG_ST(SIGSEGV));
   CHECK_INT(sv.last_reason, SV_R_SIGNAL);
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, ++pid, 0);
   CHECK_INT(sv.restarts_by[SV_R_SIGNAL], 1);
@@ -461,9 +491,9 @@ static void crash_loop_curve(void)
       struct sv_actions a;
       now += 1500; /* lives 1.5 s: the 1 s gap does not interfere */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(2));
-      CHECK(a.timer_at - now <= gaps[k - 1] && a.timer_at - now >= gaps[k - 1] * 9 / 10);
-      CHECK(a.timer_at - now < gaps[k - 1]);
-      now = a.timer_at;
+      CHECK(a.timer_at.ms - now <= gaps[k - 1] && a.timer_at.ms - now >= gaps[k - 1] * 9 / 10);
+      CHECK(a.timer_at.ms - now < gaps[k - 1]);
+      now = a.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
     }
@@ -478,21 +508,21 @@ static void crash_loop_curve(void)
   for(int k = 1; k <= 5; k++) {
     int64_t spawned = now;
     struct sv_actions a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    CHECK_INT(a.timer_at - spawned, 1000);
-    now = a.timer_at;
+    CHECK_INT(a.timer_at.ms - spawned, 1000);
+    now = a.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
   /* lived 700 ms: the gap needs 300 ms more, the curve (400 ms by now) is longer and wins */
   now += 700;
-  CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1)).timer_at - now, 400);
-  now = sv.timer_at;
+  CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1)).timer_at.ms - now, 400);
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 200, 0);
   sv.delay_max_ms = 100; /* now the curve is shorter than the gap: raised to 300 ms */
   sv.delay_min_ms = 100;
   now += 700;
-  CHECK_INT(step(&sv, SV_EV_EXITED, 0, 200, EXIT_ST(1)).timer_at - now, 300);
+  CHECK_INT(step(&sv, SV_EV_EXITED, 0, 200, EXIT_ST(1)).timer_at.ms - now, 300);
 }
 
 /* The exponent resets after reset_after of UP (not of STARTING). */
@@ -511,7 +541,7 @@ static void reset_after(void)
     /* four quick failures: 1, 2, 4, 8 s */
     for(int k = 1; k <= 4; k++) {
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      now = a.timer_at;
+      now = a.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
       if(variant == 2 && k < 4)
@@ -520,13 +550,13 @@ static void reset_after(void)
     if(variant == 0) {
       now += 60000; /* exactly reset_after of UP: the next failure starts the curve again */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 1000);
+      CHECK_INT(a.timer_at.ms - now, 1000);
       CHECK_INT(sv.failures, 1);
     }
     else if(variant == 1) {
       now += 59999; /* 1 ms short: 16 s */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 16000);
+      CHECK_INT(a.timer_at.ms - now, 16000);
       CHECK_INT(sv.failures, 5);
     }
     else {
@@ -536,7 +566,7 @@ static void reset_after(void)
       step(&sv, SV_EV_READY, 1, 0, 0);
       now += 20000;
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      CHECK_INT(a.timer_at - now, 16000);
+      CHECK_INT(a.timer_at.ms - now, 16000);
     }
   }
   /* reset_after also applies after a liveness restart */
@@ -549,7 +579,7 @@ static void reset_after(void)
     step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
     for(int k = 1; k <= 3; k++) {
       step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-      now = sv.timer_at;
+      now = sv.timer_at.ms;
       step(&sv, SV_EV_TIMER, 0, 0, 0);
       step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
     }
@@ -557,7 +587,7 @@ static void reset_after(void)
     step(&sv, SV_EV_LIVENESS, 0, 0, 0);
     CHECK_INT(sv.state, SV_STOPPING);
     now += 100;
-    CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, SIG_ST(SIGTERM)).timer_at - now, 1000);
+    CHECK_INT(step(&sv, SV_EV_EXITED, 0, sv.pid, SIG_ST(SIGTERM)).timer_at.ms - now, 1000);
     CHECK_INT(sv.last_reason, SV_R_HEALTH);
   }
 }
@@ -610,7 +640,7 @@ static void policies(void)
     else {
       CHECK_INT(sv.state, SV_BACKOFF);
       CHECK_INT(a.flags, SV_ACT_PROBES_STOP | SV_ACT_TIMER);
-      CHECK_INT(a.timer_at, now + 1000);
+      CHECK_INT(a.timer_at.ms, now + 1000);
     }
     if((int)sv.state != (cases[i].done ? SV_DONE : SV_BACKOFF))
       fprintf(stderr, "policy case %u: state %s\n", i, sv_state_name(sv.state));
@@ -628,7 +658,7 @@ static int crash_until_settled(struct sv *sv, int64_t lifetime, int max_spawns, 
     step(sv, SV_EV_EXITED, 0, sv->pid, EXIT_ST(spawns < max_spawns ? 10 + spawns : last_code));
     if(sv->state != SV_BACKOFF || spawns >= max_spawns)
       return spawns;
-    now = sv->timer_at;
+    now = sv->timer_at.ms;
     step(sv, SV_EV_TIMER, 0, 0, 0);
     step(sv, SV_EV_SPAWNED, 0, PID1 + spawns, 0);
     spawns++;
@@ -655,7 +685,7 @@ static void crash_loop_limits(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1));
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   a = step(&sv, SV_EV_EXITED, 0, PID2, SIG_ST(SIGABRT));
@@ -669,7 +699,7 @@ static void crash_loop_limits(void)
   sv.on_give_up = GIVE_UP_STAY;
   CHECK_INT(crash_until_settled(&sv, 0, 4, 42), 4);
   CHECK_INT(sv.state, SV_FAILED);
-  CHECK_INT(sv.timer_at, 0);
+  CHECK_INT(sv.timer_at.ms, 0);
   CHECK(!sv_running(&sv) && !sv_live(&sv) && !sv_is_ready(&sv));
   CHECK_INT(sv.want, SV_WANT_UP);
   now += 10000;
@@ -711,7 +741,7 @@ static void crash_loop_limits(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   for(int k = 1; k <= 3; k++) { /* 3 restarts at +1, +3, +7 s */
     step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -767,7 +797,7 @@ static void liveness(void)
   CHECK_INT(a.flags, SV_ACT_KILL | SV_ACT_PROBES_STOP | SV_ACT_TIMER);
   CHECK_INT(a.signal, SIGTERM);
   CHECK_INT(a.group, 1);
-  CHECK_INT(a.timer_at, now + 8000);
+  CHECK_INT(a.timer_at.ms, now + 8000);
   CHECK_INT(sv.healthy, 0);
   CHECK(!sv_live(&sv));
   CHECK(sv_running(&sv));
@@ -775,7 +805,7 @@ static void liveness(void)
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 1, 0, 0).flags, 0);
   /* the deadline: SIGKILL to the group */
-  now = a.timer_at;
+  now = a.timer_at.ms;
   a = step(&sv, SV_EV_TIMER, 0, 0, 0);
   CHECK_INT(a.flags, SV_ACT_KILL);
   CHECK_INT(a.signal, SIGKILL);
@@ -785,9 +815,9 @@ static void liveness(void)
   now += 5;
   a = step(&sv, SV_EV_EXITED, 0, PID1, SIG_ST(SIGKILL));
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at, now + 1000);
+  CHECK_INT(a.timer_at.ms, now + 1000);
   CHECK_INT(sv.last_reason, SV_R_HEALTH);
-  now = a.timer_at;
+  now = a.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   CHECK_INT(sv.restarts_by[SV_R_HEALTH], 1);
@@ -852,7 +882,7 @@ static void stopping(void)
   now += 2000;
   a = step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(3));
   {
-    int64_t due = a.timer_at;
+    int64_t due = a.timer_at.ms;
     now += 200;
     a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
     CHECK_INT(sv.state, SV_DONE);
@@ -948,12 +978,12 @@ static void stopping(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
   {
-    int64_t deadline = a.timer_at;
+    int64_t deadline = a.timer_at.ms;
     CHECK_INT(deadline, now + 8000);
     now += 3000;
     a = step(&sv, SV_EV_STOP, SIGTERM, 0, 0);
     CHECK(!(a.flags & SV_ACT_TIMER));
-    CHECK_INT(sv.timer_at, deadline);
+    CHECK_INT(sv.timer_at.ms, deadline);
   }
 }
 
@@ -968,7 +998,7 @@ static void manual_restart(void)
   step(&sv, SV_EV_START, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_EXITED, 0, PID1, EXIT_ST(1)); /* failures = 1 */
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, PID2, 0);
   now += 200;
@@ -978,10 +1008,10 @@ static void manual_restart(void)
   now += 100;
   a = step(&sv, SV_EV_EXITED, 0, PID2, SIG_ST(SIGTERM));
   CHECK_INT(sv.state, SV_BACKOFF);
-  CHECK_INT(a.timer_at - now, 700);
+  CHECK_INT(a.timer_at.ms - now, 700);
   CHECK_INT(sv.failures, 1);
   CHECK_INT(sv.last_reason, SV_R_MANUAL);
-  now = a.timer_at;
+  now = a.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 102, 0);
   CHECK_INT(sv.restarts_by[SV_R_MANUAL], 1);
@@ -1038,7 +1068,7 @@ static void manual_restart(void)
                       "crash)\n", k, sv_state_name(sv.state), a.exit_code);
       break;
     }
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -1091,6 +1121,15 @@ static void misc(void)
   CHECK_STR(sv_state_name(SV_BACKOFF), "BACKOFF");
   CHECK_STR(sv_state_name(SV_FAILED), "FAILED");
   CHECK_STR(sv_state_name((enum sv_state)99), "?");
+  /* the one table: every state has both spellings, the label is the name in lower case */
+  for(int s = 0; s < SV_STATE_COUNT; s++) {
+    const char *n = sv_state_name((enum sv_state)s), *l = sv_state_label((enum sv_state)s);
+    CHECK(n && l && strcmp(n, "?") && strlen(n) == strlen(l));
+    for(size_t i = 0; n && l && i < strlen(n); i++)
+      CHECK_INT(l[i], n[i] - 'A' + 'a');
+  }
+  CHECK_STR(sv_state_label(SV_BACKOFF), "backoff");
+  CHECK_STR(sv_state_label((enum sv_state)SV_STATE_COUNT), "?");
   CHECK_STR(sv_reason_name(SV_R_HEALTH), "health");
   CHECK_STR(sv_reason_name((enum sv_reason)99), "?");
 
@@ -1100,7 +1139,7 @@ static void misc(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   for(int k = 1; k <= 2; k++) {
     step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
-    now = sv.timer_at;
+    now = sv.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1 + k, 0);
   }
@@ -1110,17 +1149,102 @@ static void misc(void)
   capture_end(logbuf, sizeof(logbuf));
   CHECK_STR(logbuf, "pinit: info: svc: UP -> BACKOFF (exit 1), restart in 4s\n");
   capture_begin();
-  now = sv.timer_at;
+  now = sv.timer_at.ms;
   step(&sv, SV_EV_TIMER, 0, 0, 0);
   step(&sv, SV_EV_SPAWNED, 0, 555, 0);
   capture_end(logbuf, sizeof(logbuf));
   CHECK_STR(logbuf, "pinit: info: svc: BACKOFF -> UP (pid 555)\n");
 }
 
-int main(void)
+/* ---- docs/internals/supervise.md shows `rows` as a Markdown table: generated here
+ * (`test_supervise --doc`), and checked here, so the doc and the machine cannot disagree ---- */
+
+#define DOC_BEGIN "<!-- transition table: generated by `build/tests/test_supervise --doc`, checked by that test -->\n"
+#define DOC_END "<!-- end of the transition table -->\n"
+
+static void doc_does(const struct row *r, char *buf, size_t cap)
 {
+  static const struct { unsigned flag; const char *name; } acts[] = {
+    { WAIT_CANCEL, "WAIT_CANCEL" }, { PROBES_STOP, "PROBES_STOP" }, { KILL, "KILL" }, { TIMER_STOP, "TIMER_STOP" },
+    { SPAWN, "SPAWN" },             { WAIT, "WAIT" },               { TIMER, "TIMER" }, { PROBES_START, "PROBES_START" },
+    { EXIT, "EXIT" },
+  };
+  size_t len = 0;
+  buf[0] = '\0';
+  if(!r->does)
+    snprintf(buf, cap, "nothing");
+  for(unsigned i = 0; i < sizeof(acts) / sizeof(acts[0]); i++) {
+    char d[32];
+    if(!(r->does & acts[i].flag))
+      continue;
+    len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", acts[i].name);
+    if(acts[i].flag == KILL)
+      len += (size_t)snprintf(buf + len, cap - len, " SIG%s%s", sig_name(r->sig, d, sizeof(d)), r->group ? " to the group" : "");
+    else if(acts[i].flag == TIMER)
+      len += (size_t)snprintf(buf + len, cap - len, " in %s", duration_format(r->timer_in, d, sizeof(d)));
+    else if(acts[i].flag == EXIT)
+      len += (size_t)snprintf(buf + len, cap - len, " %d", r->exit);
+  }
+}
+
+static size_t doc_table(char *out, size_t cap)
+{
+  size_t len = (size_t)snprintf(out, cap, "| in state | on event | goes to | want | does |\n|---|---|---|---|---|\n");
+  for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]) && len < cap; i++) {
+    char does[160];
+    doc_does(&rows[i], does, sizeof(does));
+    len += (size_t)snprintf(out + len, cap - len, "| %s | %s | %s | %s | %s |\n", setup_names[rows[i].in],
+                            ev_names[rows[i].on], sv_state_name(rows[i].to), rows[i].want == UP ? "up" : "down", does);
+  }
+  return len;
+}
+
+static void doc_check(void)
+{
+  static char table_text[16384], doc[65536];
+  const char *src = getenv("PINIT_SOURCE_DIR");
+  char path[4096];
+  const char *b, *e;
+  size_t n;
+  FILE *f;
+
+  n = doc_table(table_text, sizeof(table_text));
+  CHECK(n < sizeof(table_text) - 1);
+  snprintf(path, sizeof(path), "%s/docs/internals/supervise.md", src && *src ? src : ".");
+  f = fopen(path, "r");
+  CHECK(f != NULL);
+  if(!f)
+    return;
+  n = fread(doc, 1, sizeof(doc) - 1, f);
+  fclose(f);
+  doc[n] = '\0';
+  b = strstr(doc, DOC_BEGIN);
+  e = b ? strstr(b, DOC_END) : NULL;
+  CHECK(b && e);
+  if(!b || !e)
+    return;
+  b += strlen(DOC_BEGIN);
+  if((size_t)(e - b) != strlen(table_text) || memcmp(b, table_text, strlen(table_text))) {
+    fprintf(stderr, "%s: the transition table differs from tests/unit/test_supervise.c's rows;"
+                    " regenerate it with `test_supervise --doc`:\n%s", path, table_text);
+    CHECK(0);
+  }
+  else
+    CHECK(1);
+}
+
+int main(int argc, char **argv)
+{
+  if(argc == 2 && !strcmp(argv[1], "--doc")) {
+    static char out[16384];
+    fputs(DOC_BEGIN, stdout);
+    fwrite(out, 1, doc_table(out, sizeof(out)), stdout);
+    fputs(DOC_END, stdout);
+    return 0;
+  }
   load_cfg(&base_cfg, NULL);
   table();
+  doc_check();
   spawn_contexts();
   crash_loop_curve();
   reset_after();
