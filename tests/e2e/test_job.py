@@ -254,7 +254,7 @@ def resumed_from_savepoint(job, sp, last, what):
     n = len(values(job))
     _, t_running = wait_for("the job RUNNING again", lambda: running_jobs(job), 300, 1)
     taskmanager_back(job, c, what)
-    vals, _ = wait_for("the resumed run writing", lambda: (lambda v: v if len(v) > n + 10 else None)(values(job)), 120, 1)
+    vals, _ = wait_for("the resumed run writing", lambda: (lambda v: v if len(v) > n + 10 else None)(values(job)), 300, 1)
     first = vals[n]
     log = pinit_log(c)
     assert f"resume: resuming from savepoint {sp}" in log, log[-3000:]
