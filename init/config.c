@@ -85,6 +85,10 @@ static const struct key keys[] = {
   { "flink", "conf_dir", K_STRING, F(flink_conf_dir), "" },
   { "flink", "format", K_FORMAT, F(flink_format), "auto" },
   { "flink", "user", K_STRING, F(flink_user), "flink" },
+  { "flink", "savepoint_on_stop", K_BOOL, F(flink_savepoint_on_stop), "true" },
+  { "flink", "savepoint_timeout", K_DURATION, F(flink_savepoint_timeout_ms), "30s" },
+  { "flink", "resume", K_BOOL, F(flink_resume), "true" },
+  { "flink", "ready_taskmanagers", K_INT, F(flink_ready_taskmanagers), "1" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

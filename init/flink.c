@@ -6,6 +6,7 @@
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/flink_conf.h"
+#include "pinit/flink_job.h"
 #include "pinit/log.h"
 #include "pinit/plugins.h"
 #include "pinit/render.h"
@@ -243,6 +244,9 @@ int cmd_flink(int argc, char **argv, char **envp)
   const char *home;
   int ngroups = 0, nargs, rc;
   char **cargv;
+  static struct flink_job_settings jset;
+  static char jbuf[512];
+  int ndefaults;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
     usage();
@@ -267,10 +271,13 @@ int cmd_flink(int argc, char **argv, char **envp)
   if(fc.conf_dir[0])
     setenv("FLINK_CONF_DIR", fc.conf_dir, 1);
   if(role) {
-    if(flink_role_defaults(role->name, &fc.res, defaults, 16, dbuf, sizeof(dbuf)) < 0) {
+    if((ndefaults = flink_role_defaults(role->name, &fc.res, defaults, 16, dbuf, sizeof(dbuf))) < 0) {
       log_error("flink", "%s: role defaults too long", role->name);
       return EXITCODE_CONFIG;
     }
+    /* the job side: savepoint on stop, resume, readiness (flink_job.h) */
+    flink_job_settings_read(&fc.res, role->name, &jset);
+    flink_job_role_defaults(&jset, defaults + ndefaults, (size_t)(16 - ndefaults), jbuf, sizeof(jbuf));
     if(config_load(&cfg, defaults, environ, &err)) {
       log_error("config", "%s", err.msg);
       return EXITCODE_CONFIG;
@@ -278,8 +285,9 @@ int cmd_flink(int argc, char **argv, char **envp)
   }
   flink_conf_free(&fc);
 
-  /* every argument, however many: "bash SCRIPT start-foreground" + argv[2..] + NULL at most */
-  cargv = calloc((size_t)argc + 3, sizeof(*cargv));
+  /* every argument, however many: "bash SCRIPT start-foreground" + argv[2..] + NULL at most,
+   * and room for "--fromSavepoint PATH" (flink_job.h) */
+  cargv = calloc((size_t)argc + 5, sizeof(*cargv));
   if(!cargv) {
     log_error("flink", "%d arguments: %s", argc, strerror(errno));
     return 1;
@@ -301,6 +309,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   cargv[nargs] = NULL;
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
+  spec.hooks = role ? flink_job_setup(&jset, &cfg, cargv, nargs, (size_t)argc + 5) : NULL;
   if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0) {
     free(cargv);
     return 1;

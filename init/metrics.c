@@ -208,6 +208,15 @@ size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
 
   process(&o, v->process);
 
+  /* the role's families, line by line (a cut keeps whole lines) */
+  for(const char *l = v->extra, *end = l ? l + strnlen(l, METRICS_EXTRA_MAX - 1) : NULL; l && l < end;) {
+    const char *nl = memchr(l, '\n', (size_t)(end - l));
+    size_t n = nl ? (size_t)(nl - l) + 1 : (size_t)(end - l);
+    if(nl)
+      put(&o, l, n);
+    l += n;
+  }
+
   if(cap)
     buf[o.kept] = '\0';
   return o.len;

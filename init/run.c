@@ -8,6 +8,7 @@
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
+#include "pinit/metrics.h"
 #include "pinit/notify.h"
 #include "pinit/sig.h"
 #include "pinit/sigfd.h"
@@ -82,6 +83,10 @@ struct run {
     int configured;
     int last_ok;
   } live, ready;
+  /* the role's hooks (run.h): a stop held for them, what they add to status and metrics
+   * (written only by a Flink role) */
+  int stop_held, stop_sig;
+  char job_text[512], job_json[640], job_metrics[METRICS_EXTRA_MAX];
   struct probe_target wait_targets[WAIT_MAX_TARGETS];
 };
 
@@ -180,6 +185,8 @@ static void do_spawn(struct run *r)
   gid_t own[1] = { r->spec->gid };
   pid_t pid;
 
+  if(r->spec->hooks && r->spec->hooks->before_spawn)
+    r->spec->hooks->before_spawn(r->spec->hooks->arg);
   req.groups = r->spec->ngroups ? r->spec->groups : own;
   req.ngroups = r->spec->ngroups ? r->spec->ngroups : 1;
   pid = spawn_child(&req);
@@ -227,7 +234,14 @@ static void health_done(struct probe *p, int ok, const char *reason, void *arg)
 {
   struct health *h = arg;
   struct run *r = h->r;
+  const struct run_hooks *hk = r->spec->hooks;
+  char why[128];
   ev_now_update(r->loop);
+  if(h->event == SV_EV_READINESS && hk && hk->judge_ready) {
+    snprintf(why, sizeof(why), "%s", reason);
+    ok = hk->judge_ready(hk->arg, ok ? hk->ready_buf : NULL, ok ? p->kept : 0, why, sizeof(why));
+    reason = why;
+  }
   if(!ok)
     log_warn(h->what, "%s: %s (%d in a row)", p->target.name, reason,
              (h->event == SV_EV_LIVENESS ? r->sv.live_fail : r->sv.ready_fail) + 1);
@@ -262,6 +276,8 @@ static void health_init(struct run *r, struct health *h, const struct probe_conf
   h->configured = probe_parse(conf->target, &t, &err) == 0;
   if(h->configured)
     probe_init(&h->probe, &t);
+  if(h->configured && ev == SV_EV_READINESS && r->spec->hooks && r->spec->hooks->judge_ready)
+    probe_keep_body(&h->probe, r->spec->hooks->ready_buf, r->spec->hooks->ready_cap);
   ev_init(&h->tick, health_tick);
   h->tick.data = h;
 }
@@ -323,6 +339,34 @@ static void notify_ready(void *arg)
   step(r, SV_EV_READY, 1, 0, 0);
 }
 
+/* ---- stop, possibly held by the role's hooks (a savepoint first) ---------------------- */
+
+static void stop_go(void *arg)
+{
+  struct run *r = arg;
+  r->stop_held = 0;
+  ev_now_update(r->loop);
+  step(r, SV_EV_STOP, r->stop_sig, 0, 0);
+}
+
+static void request_stop(struct run *r, int sig)
+{
+  const struct run_hooks *h = r->spec->hooks;
+  if(r->stop_held) {
+    h->release_stop(h->arg, "stop asked again");
+    stop_go(r);
+    return;
+  }
+  r->stop_sig = sig;
+  if(h && h->hold_stop && sv_running(&r->sv) && r->sv.state != SV_STOPPING && r->sv.want == SV_WANT_UP &&
+     h->hold_stop(h->arg, r->loop, stop_go, r)) {
+    r->stop_held = 1;
+    health_stop(r, &r->live); /* no liveness restart in the middle of it */
+    return;
+  }
+  step(r, SV_EV_STOP, sig, 0, 0);
+}
+
 /* ---- the control socket ------------------------------------------------------------- */
 
 static void fill_view(struct run *r, struct status_view *v, char *deps, size_t cap)
@@ -332,6 +376,13 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->reaped = r->reaped;
   v->message = r->notify.message;
   v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
+  v->job = v->job_json = NULL;
+  if(r->spec->hooks && r->spec->hooks->describe) {
+    r->spec->hooks->describe(r->spec->hooks->arg, clock_wall_now().ms /* ages for a person */, r->job_text,
+                             sizeof(r->job_text), r->job_json, sizeof(r->job_json));
+    v->job = r->job_text;
+    v->job_json = r->job_json;
+  }
   if(!r->nwait)
     snprintf(deps, cap, "none");
   else if(r->waiting) {
@@ -373,7 +424,7 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     if(verb == CTL_STOP) {
       snprintf(text, cap, "stopping %s", r->sv.name);
       if(!r->draining)
-        step(r, SV_EV_STOP, 0, 0, 0);
+        request_stop(r, 0);
     }
     else {
       snprintf(text, cap, r->sv.want == SV_WANT_DOWN ? "not restarting %s: it is being stopped" : "restarting %s",
@@ -417,6 +468,10 @@ static void http_fill(void *arg, struct httpd_view *v)
   v->metrics.waiter = r->waiter.items ? &r->waiter : NULL;
   v->metrics.zombies_reaped = r->reaped;
   v->metrics.wall_minus_mono_ms = clock_wall_now().ms - v->status.now.ms; /* display only */
+  if(r->spec->hooks && r->spec->hooks->metrics) {
+    r->spec->hooks->metrics(r->spec->hooks->arg, r->job_metrics, sizeof(r->job_metrics));
+    v->metrics.extra = r->job_metrics;
+  }
 }
 
 static void apply(struct run *r, struct sv_actions a)
@@ -465,6 +520,10 @@ static void child_cb(struct ev_loop *loop, ev_child *w, int revents)
   if(w->rpid == r->sv.pid && r->sv.pid > 0) {
     notify_set_child(&r->notify, 0);
     ev_now_update(loop);
+    if(r->stop_held) { /* it went away during the savepoint: the stop goes on, no restart */
+      r->spec->hooks->release_stop(r->spec->hooks->arg, "the child exited");
+      stop_go(r);
+    }
     step(r, SV_EV_EXITED, 0, w->rpid, w->rstatus);
     return;
   }
@@ -483,7 +542,7 @@ static void on_signal(struct run *r, int signum)
   if(sig_is_stop(signum)) {
     if(!r->draining) {
       log_info("signal", "%s: stopping", sig_name(signum, name, sizeof(name)));
-      step(r, SV_EV_STOP, signum, 0, 0);
+      request_stop(r, signum);
     }
     return;
   }

@@ -81,6 +81,8 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
     escape_text(safe, sizeof(safe), v->message);
     append(buf, cap, &len, ", status \"%s\"", safe);
   }
+  if(v->job && *v->job)
+    append(buf, cap, &len, ", %s", v->job);
   return len;
 }
 
@@ -129,6 +131,8 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   append_json_str(buf, cap, &len, v->deps && *v->deps ? v->deps : "none");
   append(buf, cap, &len, ",\"reaped\":%llu,\"message\":", (unsigned long long)v->reaped);
   append_json_str(buf, cap, &len, v->message ? v->message : "");
+  if(v->job_json && *v->job_json)
+    append(buf, cap, &len, ",\"flink\":%s", v->job_json);
   append(buf, cap, &len, "}");
   return len;
 }

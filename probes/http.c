@@ -41,6 +41,7 @@ struct http_sock {
 
 static struct http_loop loops[HTTP_LOOPS];
 static int global_state;   /* 0 not yet, 1 done, -1 failed */
+static struct curl_slist *json_header; /* for POSTs (probe_post_json), made on first use */
 
 int http_global_init(void)
 {
@@ -75,6 +76,8 @@ void http_global_cleanup(void)
     curl_multi_cleanup(hl->multi);
     memset(hl, 0, sizeof(*hl));
   }
+  curl_slist_free_all(json_header);
+  json_header = NULL;
   if(global_state > 0)
     curl_global_cleanup();
   global_state = 0;
@@ -173,6 +176,12 @@ static size_t body_cb(char *data, size_t size, size_t n, void *arg)
   size_t len = size * n;
 
   p->body += len;
+  if(p->keep && p->kept + 1 < p->keep_cap) {
+    size_t k = p->keep_cap - 1 - p->kept < len ? p->keep_cap - 1 - p->kept : len;
+    memcpy(p->keep + p->kept, data, k);
+    p->kept += k;
+    p->keep[p->kept] = '\0';
+  }
   if(p->body > HTTP_BODY_MAX) {
     p->capped = 1;
     return 0;   /* stop reading: the status line decides */
@@ -230,6 +239,19 @@ int http_start(struct probe *p)
   p->body = 0;
   p->capped = 0;
   p->errbuf[0] = 0;
+  p->kept = 0;
+  if(p->keep)
+    p->keep[0] = '\0';
+  if(p->post) {
+    if(!json_header)
+      json_header = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, json_header);
+    curl_easy_setopt(p->easy, CURLOPT_POSTFIELDS, p->post);
+  }
+  else if(p->target.kind == PROBE_HTTP) {
+    curl_easy_setopt(p->easy, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl_easy_setopt(p->easy, CURLOPT_HTTPGET, 1L);
+  }
   curl_easy_setopt(p->easy, CURLOPT_TIMEOUT_MS, (long)p->timeout_ms);
   mc = curl_multi_add_handle(hl->multi, p->easy);
   if(mc != CURLM_OK) {

@@ -430,6 +430,20 @@ void probe_init(struct probe *p, const struct probe_target *t)
   ev_io_init(&p->out, NULL, -1, 0);
 }
 
+void probe_keep_body(struct probe *p, char *buf, size_t cap)
+{
+  p->keep = cap ? buf : NULL;
+  p->keep_cap = cap;
+  p->kept = 0;
+  if(p->keep)
+    p->keep[0] = '\0';
+}
+
+void probe_post_json(struct probe *p, const char *json)
+{
+  p->post = json;
+}
+
 int probe_start(struct probe *p, struct ev_loop *loop, int64_t timeout_ms, probe_cb *cb, void *arg)
 {
   int rc = 0;

@@ -14,6 +14,8 @@
  *   notify.fd 0 (off)   notify.socket false
  *   control.socket "" (per container)   http.listen ""   log.level   log.format text|json
  *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
+ *   flink.savepoint_on_stop true   flink.savepoint_timeout 30s   flink.resume true
+ *   flink.ready_taskmanagers 1
  * Aliases: PINIT_WAIT (= wait.targets), SERVICE_PRECONDITION (host:port list, added to
  * the wait targets), TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.
  */
@@ -66,6 +68,10 @@ struct config {
 
   char flink_home[CONFIG_PATH_MAX], flink_conf_dir[CONFIG_PATH_MAX];
   char flink_format[16], flink_user[32];
+  int flink_savepoint_on_stop;        /* stop the jobs with a savepoint first (flink_job.h) */
+  int64_t flink_savepoint_timeout_ms; /* budget of that, before stop.timeout */
+  int flink_resume;                   /* application mode: resume from the newest state */
+  int flink_ready_taskmanagers;       /* JobManager readiness: TaskManagers needed (0: off) */
 
   enum log_level log_level;
   int log_level_set;

@@ -24,7 +24,8 @@
 
 #define METRICS_FIXED_MAX    6144
 #define METRICS_DEP_LINE_MAX (3 * (PROBE_NAME_MAX - 1) + 48)
-#define METRICS_MAX          (METRICS_FIXED_MAX + WAIT_MAX_TARGETS * METRICS_DEP_LINE_MAX)
+#define METRICS_EXTRA_MAX    2048   /* the role's own families (metrics_view.extra) */
+#define METRICS_MAX          (METRICS_FIXED_MAX + WAIT_MAX_TARGETS * METRICS_DEP_LINE_MAX + METRICS_EXTRA_MAX)
 
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
@@ -45,6 +46,8 @@ struct metrics_view {
   uint64_t zombies_reaped;          /* orphans reaped (the main child not counted) */
   int64_t wall_minus_mono_ms;       /* unix time in ms = sv's clock + this */
   const struct metrics_process *process; /* NULL: no process_* samples */
+  const char *extra;                /* the role's families, already formatted (run.h metrics),
+                                       at most METRICS_EXTRA_MAX-1 bytes; NULL if none */
 };
 
 /* Format every family into buf (always NUL-terminated when cap > 0).  Returns the length

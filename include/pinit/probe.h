@@ -107,6 +107,9 @@ struct probe {
   void *multi;                  /* the per-loop libcurl context of the running attempt */
   size_t body;                  /* http: body bytes seen */
   int capped;                   /* http: body cap reached */
+  char *keep;                   /* http: where the body is kept (probe_keep_body), or NULL */
+  size_t keep_cap, kept;
+  const char *post;             /* http: a JSON body to POST instead of a GET, or NULL */
   char errbuf[256];             /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
   ev_child child;               /* exec */
   ev_io out;                    /* exec: the output pipe */
@@ -138,6 +141,18 @@ void probe_init(struct probe *p, const struct probe_target *t);
  * EBUSY, an attempt is running; EINVAL, timeout_ms <= 0, no cb, or an exec probe on a
  * loop other than the default loop.  Never blocks: an exec probe costs one fork(). */
 int probe_start(struct probe *p, struct ev_loop *loop, int64_t timeout_ms, probe_cb *cb, void *arg);
+
+/* HTTP only, before probe_start(): keep the start of each attempt's response body in buf
+ * (at most cap-1 bytes, always NUL-terminated; p->kept is its length, also for a failed
+ * attempt), so the callback can read it.  buf must outlive the probe's attempts; NULL stops
+ * keeping.  A body longer than cap-1 bytes is cut there (the attempt still ends on the status
+ * line); a caller that parses it must treat p->kept == cap-1 as "too long". */
+void probe_keep_body(struct probe *p, char *buf, size_t cap);
+
+/* HTTP only, before probe_start(): the attempts send `json` (Content-Type:
+ * application/json) with POST instead of a GET; NULL goes back to GET.  json must outlive
+ * the attempts. */
+void probe_post_json(struct probe *p, const char *json);
 
 /* 1 while an attempt is running. */
 int probe_running(const struct probe *p);

@@ -7,10 +7,37 @@
 #ifndef PINIT_RUN_H
 #define PINIT_RUN_H
 
+#include <ev.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "pinit/config.h"
 #include "pinit/opts.h"
+
+/* What a role adds to the supervisor (the Flink job side, flink_job.h).  Every hook may be
+ * NULL; all run on the loop thread. */
+struct run_hooks {
+  void *arg;
+  /* just before every spawn of the child (it may change the spec's argv) */
+  void (*before_spawn)(void *arg);
+  /* a stop was asked (signal, `pinit stop`) while the child runs: return 1 to hold the stop
+   * and call go(go_arg) exactly once later to let it proceed, 0 to stop at once */
+  int (*hold_stop)(void *arg, struct ev_loop *loop, void (*go)(void *go_arg), void *go_arg);
+  /* the held stop must proceed now (another stop signal, the child exited): go() is not
+   * to be called any more */
+  void (*release_stop)(void *arg, const char *why);
+  /* readiness probe replies: the body (kept in ready_buf, ready_cap bytes) decides;
+   * returns 1 ready or 0, with a short reason in why.  body NULL: the request failed,
+   * why holds the probe's reason on entry (the hook notes it, returns 0) */
+  char *ready_buf;
+  size_t ready_cap;
+  int (*judge_ready)(void *arg, const char *body, size_t len, char *why, size_t cap);
+  /* status and metrics: a human fragment, a JSON object, Prometheus families ("" if none);
+   * now_wall_ms is unix time in ms */
+  void (*describe)(void *arg, int64_t now_wall_ms, char *text, size_t tcap, char *json, size_t jcap);
+  size_t (*metrics)(void *arg, char *buf, size_t cap);
+};
 
 struct run_spec {
   char **argv;                       /* the command to supervise */
@@ -23,6 +50,7 @@ struct run_spec {
   gid_t gid;
   const gid_t *groups;
   int ngroups;
+  const struct run_hooks *hooks;     /* NULL: none */
 };
 
 /* Load the configuration (exit 78 on error), then supervise spec->argv until it is done.

@@ -18,6 +18,8 @@ struct status_view {
   const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none; any bytes:
                            shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
   char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
+  const char *job;      /* the role's job side, human (run.h describe), NULL if none */
+  const char *job_json; /* the same as one JSON object of at most 400 bytes, NULL if none */
 };
 
 /* One human line, e.g.
@@ -33,7 +35,8 @@ int status_child_stopped(const struct status_view *v);
 
 /* One JSON object on one line: name, state, want, pid, uptime_seconds, stopped, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
- * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message.
+ * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
+ * and "flink" (v->job_json, inserted as is) when the role has a job side.
  * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
  * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
  * the whole object (about 1680 bytes at most). */

@@ -274,8 +274,9 @@ def ready_within(r, seconds):
 ], ids=["base-rest-port", "rest-port-from-var", "bind-port"])
 def test_jobmanager_probes_the_rest_port_flink_reads(homes, base, props, extra, port):
     home, report = homes(base, HTTP_SCRIPT)
+    # readiness = REST answers (the stand-in serves no Flink /overview: no TaskManager count)
     env = flink_env(home, report, SERVE_PORT=str(port), FLINK_PROPERTIES=props, PINIT_READINESS_INTERVAL="500ms",
-                    **extra)
+                    PINIT_FLINK_READY_TASKMANAGERS="0", **extra)
     r = start_in_netns("jobmanager", env)
     r.env_socket = env["PINIT_CONTROL_SOCKET"]
     wait_for(lambda: os.path.exists(report), 10 * SLOW, what="the role script")

@@ -4,9 +4,11 @@
 #   1. images: docker/build-images.sh (pinit, Flink, JRE, ZooKeeper, MariaDB; stand-ins when
 #      there is no registry), the collector fixture, Prometheus
 #   2. /usr/bin/python3 -m pytest tests/e2e: test_stack.py (3 TaskManagers, test database,
-#      Prometheus), test_ha.py (ZooKeeper + standby JobManager) and test_prod.py (the
-#      hardened variant, docker-compose.prod.yml: 3 ZooKeepers, 2 JobManagers), each its
-#      own compose project named pinit-e2e-<run id>-...
+#      Prometheus), test_ha.py (ZooKeeper + standby JobManager), test_prod.py (the
+#      hardened variant, docker-compose.prod.yml: 3 ZooKeepers, 2 JobManagers), test_job.py
+#      (a stateful job in application mode: savepoint on stop, resume, readiness; ~7 min) and
+#      test_swarm.py (the Swarm stack on a one-node swarm it makes and leaves), each its own
+#      compose project (or stack) named pinit-e2e-<run id>-...
 #   3. a summary of the measured times and the image sizes
 #
 # Every container, network and volume of the run is removed at the end, also on failure or

@@ -290,7 +290,7 @@ def test_collector_waits_for_database(stack):
     t_col += t_db
     logs = docker("logs", col).stderr + docker("logs", col).stdout
     assert re.search(r"wait: mariadb:3306: up after", logs), logs[-2000:]
-    assert re.search(r"wait: http://jobmanager:8081/overview: up after", logs), logs[-2000:]
+    assert re.search(r"wait: http://jobmanager:9400/health/ready: up after", logs), logs[-2000:]
     st = pinit_status(col)
     assert st["restarts"] == 0 and st["state"] == "up", st
     assert "mariadb:3306" in docker("logs", col).stderr

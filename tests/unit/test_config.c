@@ -590,7 +590,7 @@ static void printing(void)
     int lines = 0;
     for(const char *s = out; *s; s++)
       lines += *s == '\n';
-    CHECK_INT(lines, 37);
+    CHECK_INT(lines, 41);
   }
   /* a password inside a probe URL is a secret: `pinit config` must not print it */
   if(strstr(out, "hunter2"))

@@ -25,8 +25,8 @@ static void sv_make(struct sv *sv, const char *name, enum sv_state state)
 static size_t format(const struct sv *sv, const struct waiter *w, const struct metrics_process *p, int64_t now,
                      int64_t wall_minus)
 {
-  struct status_view st = { sv, { now }, "none", 0, "", 0 };
-  struct metrics_view v = { &st, w, 7, wall_minus, p };
+  struct status_view st = { sv, { now }, "none", 0, "", 0, NULL, NULL };
+  struct metrics_view v = { &st, w, 7, wall_minus, p, NULL };
   return metrics_format(&v, out, sizeof(out));
 }
 
@@ -366,8 +366,8 @@ static void test_truncation(void)
   sv_make(&sv, "x", SV_UP);
   full = format(&sv, NULL, NULL, 1000, 0);
   {
-    struct status_view st = { &sv, { 1000 }, "none", 0, "", 0 };
-    struct metrics_view v = { &st, NULL, 7, 0, NULL };
+    struct status_view st = { &sv, { 1000 }, "none", 0, "", 0, NULL, NULL };
+    struct metrics_view v = { &st, NULL, 7, 0, NULL, NULL };
     n = metrics_format(&v, small, sizeof(small));
     CHECK_INT(n, full);
     CHECK(strlen(small) < sizeof(small));
@@ -396,8 +396,8 @@ static void test_worst_case_size(void)
   sv.spawned_at.ms = INT64_MIN + 1;
   sv.last_backoff_ms = INT64_MAX;
   {
-    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0 };
-    struct metrics_view v = { &st, NULL, UINT64_MAX, INT64_MIN + 1, &p };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
+    struct metrics_view v = { &st, NULL, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     fixed = metrics_format(&v, out, sizeof(out));
     CHECK(fixed < METRICS_FIXED_MAX);
     CHECK(well_formed(out));
@@ -414,8 +414,8 @@ static void test_worst_case_size(void)
     name[PROBE_NAME_MAX - 1] = '\0';
   }
   {
-    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0 };
-    struct metrics_view v = { &st, &w, UINT64_MAX, INT64_MIN + 1, &p };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
+    struct metrics_view v = { &st, &w, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);
     CHECK(n - fixed <= (size_t)WAIT_MAX_TARGETS * METRICS_DEP_LINE_MAX);
@@ -425,8 +425,8 @@ static void test_worst_case_size(void)
   /* names without a terminating NUL inside PROBE_NAME_MAX are read up to the bound */
   memset(items[0].probe.target.name, 'a', PROBE_NAME_MAX);
   {
-    struct status_view st = { &sv, { 0 }, "none", 0, "", 0 };
-    struct metrics_view v = { &st, &w, 0, 0, NULL };
+    struct status_view st = { &sv, { 0 }, "none", 0, "", 0, NULL, NULL };
+    struct metrics_view v = { &st, &w, 0, 0, NULL, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);
   }
