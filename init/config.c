@@ -92,7 +92,7 @@ static const struct key keys[] = {
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
-/* The table's defaults as one initializer: config_load() copies it instead of parsing 29
+/* The table's defaults as one initializer: config_load() copies it instead of parsing each
  * texts on every start.  config_defaults_check() (run by tests/unit/test_config.c) parses
  * the texts and compares, so the two cannot drift apart. */
 static const struct config built_in = {
@@ -111,6 +111,10 @@ static const struct config built_in = {
   .flink_home = "/opt/flink",
   .flink_format = "auto",
   .flink_user = "flink",
+  .flink_savepoint_on_stop = 1,
+  .flink_savepoint_timeout_ms = 30000,
+  .flink_resume = 1,
+  .flink_ready_taskmanagers = 1,
 };
 
 /* Where each value came from, for `pinit config`. */

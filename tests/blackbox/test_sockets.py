@@ -111,9 +111,10 @@ time.sleep(600)
 
 # STATUS= with terminal escapes and a byte that is not UTF-8
 GRANDCHILD = r"""
-import os, socket
+import os, socket, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.sendto(b"READY=1\nSTATUS=\x1b]0;owned\x07\x1b[2Jok \xff caf\xc3\xa9", "\0" + os.environ["NOTIFY_SOCKET"][1:])
+time.sleep(3)  # a sender already gone when pinit reads is dropped (docs/security.md), as in systemd
 """
 
 FOREIGN_SENDER = r"""
