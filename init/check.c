@@ -9,14 +9,14 @@
 
 /* When pinit's own restart began: the stop it sent (liveness or manual restart), else the
  * exit it saw.  Only meaningful in STOPPING (want up) and BACKOFF. */
-static struct clock_mono restart_began(const struct sv *sv)
+static struct clock_mono restart_began(const struct supervise *sv)
 {
   if(sv->state == SV_STOPPING || sv->last_reason == SV_R_HEALTH || sv->last_reason == SV_R_MANUAL)
     return sv->stop_requested_at;
   return sv->exited_at;
 }
 
-static const char *reason_word(enum sv_reason r)
+static const char *reason_word(enum supervise_reason r)
 {
   return r == SV_R_HEALTH ? "liveness" : r == SV_R_MANUAL ? "restart request" : "stop";
 }
@@ -25,7 +25,7 @@ static const char *reason_word(enum sv_reason r)
  * budget is used.  Returns 1 while within the budget. */
 static int restarting(const struct status_view *v, char *buf, size_t cap)
 {
-  const struct sv *sv = v->sv;
+  const struct supervise *sv = v->sv;
   int64_t used = clock_mono_diff(v->now, restart_began(sv));
   int64_t left = clock_mono_diff(sv->timer_at, v->now);
   char a[32], b[32], c[32], what[64];
@@ -37,14 +37,14 @@ static int restarting(const struct status_view *v, char *buf, size_t cap)
   else
     snprintf(buf, cap, "%s restart in %s after %s, %s of %s budget", sv->name,
              status_age(clock_mono_is_set(sv->timer_at) && left > 0 ? left + 999 : 0, a, sizeof(a)),
-             sv->have_exit ? exit_describe(sv->last_status, what, sizeof(what)) : "a failure",
+             sv->have_exit ? exitcode_describe(sv->last_status, what, sizeof(what)) : "a failure",
              status_age(used, b, sizeof(b)), status_age(CONFIG_RESTART_BUDGET_MS, c, sizeof(c)));
   return used <= CONFIG_RESTART_BUDGET_MS;
 }
 
 int check_live(const struct status_view *v, char *why, size_t cap)
 {
-  const struct sv *sv = v->sv;
+  const struct supervise *sv = v->sv;
   char a[32], r[160];
 
   switch(sv->state) {
@@ -66,7 +66,7 @@ int check_live(const struct status_view *v, char *why, size_t cap)
                (int)sv->pid);
       return 0;
     }
-    if(sv_live(sv)) {
+    if(supervise_live(sv)) {
       snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid,
                status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
       return 0;
@@ -97,7 +97,7 @@ int check_live(const struct status_view *v, char *why, size_t cap)
 
 int check_ready(const struct status_view *v, char *why, size_t cap)
 {
-  const struct sv *sv = v->sv;
+  const struct supervise *sv = v->sv;
   char live[256];
   const char *p = live;
 
@@ -105,15 +105,15 @@ int check_ready(const struct status_view *v, char *why, size_t cap)
     snprintf(why, cap, "not ready: %s pid %d is stopped by a signal", sv->name, (int)sv->pid);
     return 1;
   }
-  if(sv->state == SV_UP && sv_is_ready(sv) && sv->ready) {
+  if(sv->state == SV_UP && supervise_is_ready(sv)) {
     snprintf(why, cap, "ready: %s pid %d", sv->name, (int)sv->pid);
     return 0;
   }
-  if(sv->state == SV_STARTING && sv_live(sv)) {
+  if(sv->state == SV_STARTING && supervise_live(sv)) {
     snprintf(why, cap, "not ready: %s is starting", sv->name);
     return 1;
   }
-  if(sv->state == SV_UP && sv_live(sv)) {
+  if(sv->state == SV_UP && supervise_live(sv)) {
     snprintf(why, cap, "not ready: %s is failing readiness", sv->name);
     return 1;
   }

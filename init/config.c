@@ -10,8 +10,7 @@
 #include "pinit/secret_file.h"
 #include "pinit/trusted_path.h"
 #include "pinit/wait.h"
-#include "pinit/sig.h"
-#include "pinit/trusted_path.h"
+#include "pinit/signal.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -219,7 +218,7 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       cfg->stop_signal = 0;
       return 0;
     }
-    if((n = sig_parse(v)) < 0)
+    if((n = signal_parse(v)) < 0)
       return snprintf(why, cap, "%s: not a signal", v), -1;
     if(n == SIGSTOP || n == SIGTSTP || n == SIGTTIN || n == SIGTTOU || n == SIGCONT)
       return snprintf(why, cap, "%s: pauses or continues a process, never stops it", v), -1;
@@ -788,7 +787,7 @@ static const char *value_text(const struct config *cfg, const struct key *k, cha
   case K_BOOL: return *(const int *)src ? "true" : "false";
   case K_POLICY: return policies[cfg->policy];
   case K_GIVEUP: return cfg->on_give_up == GIVE_UP_STAY ? "stay" : "exit";
-  case K_SIGNAL: return cfg->stop_signal ? sig_name(cfg->stop_signal, buf, cap) : "(the signal received)";
+  case K_SIGNAL: return cfg->stop_signal ? signal_name(cfg->stop_signal, buf, cap) : "(the signal received)";
   case K_LOGLEVEL: return cfg->log_level_set ? levels[cfg->log_level] : "(warn; info when supervising)";
   case K_LOGFORMAT: return cfg->log_format == LOG_JSON ? "json" : "text";
   case K_PROBE_URL: {

@@ -13,12 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct { const char *word; enum ctl_verb verb; } verbs[] = {
+static const struct { const char *word; enum control_verb verb; } verbs[] = {
   { "live", CTL_LIVE }, { "ready", CTL_READY }, { "status", CTL_STATUS },
   { "status-json", CTL_STATUS_JSON }, { "restart", CTL_RESTART }, { "stop", CTL_STOP },
 };
 
-int ctl_parse_request(const char *buf, size_t len, enum ctl_verb *verb, const char **why)
+int control_parse_request(const char *buf, size_t len, enum control_verb *verb, const char **why)
 {
   static const char proto[] = CTL_PROTO " ";
   size_t plen = sizeof(proto) - 1;
@@ -40,7 +40,7 @@ int ctl_parse_request(const char *buf, size_t len, enum ctl_verb *verb, const ch
   return *why = "unknown verb", -1;
 }
 
-int ctl_parse_reply(char *buf, size_t len, const char **text)
+int control_parse_reply(char *buf, size_t len, const char **text)
 {
   static const char proto[] = CTL_PROTO " ";
   size_t plen = sizeof(proto) - 1, i;
@@ -59,7 +59,7 @@ int ctl_parse_reply(char *buf, size_t len, const char **text)
   return code;
 }
 
-const char *ctl_socket_name(const char *configured, char *buf, size_t cap)
+const char *control_socket_name(const char *configured, char *buf, size_t cap)
 {
   struct stat pid_ns, mnt_ns;
   if(configured && *configured)
@@ -71,7 +71,7 @@ const char *ctl_socket_name(const char *configured, char *buf, size_t cap)
   return buf;
 }
 
-int ctl_address(const char *name, struct sockaddr_un *sa)
+int control_address(const char *name, struct sockaddr_un *sa)
 {
   size_t n = name ? strlen(name) : 0;
   memset(sa, 0, sizeof(*sa));
@@ -88,9 +88,9 @@ int ctl_address(const char *name, struct sockaddr_un *sa)
 
 /* ---- server ---------------------------------------------------------------------------- */
 
-static void conn_close(struct ctl_conn *c)
+static void conn_close(struct control_conn *c)
 {
-  struct ctl_server *s = c->server;
+  struct control_server *s = c->server;
   ev_io_stop(s->loop, &c->io);
   ev_timer_stop(s->loop, &c->timer);
   close(c->fd);
@@ -111,7 +111,7 @@ static int say(int fd, int code, const char *text)
   return send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-static void reply(struct ctl_conn *c, int code, const char *text)
+static void reply(struct control_conn *c, int code, const char *text)
 {
   if(say(c->fd, code, text) < 0)
     log_debug("control", "reply lost: %s", strerror(errno));
@@ -121,7 +121,7 @@ static void reply(struct ctl_conn *c, int code, const char *text)
 
 /* Read what the client sent; answer once a line is complete.  Returns without closing
  * when more is to come. */
-static void conn_read(struct ctl_conn *c)
+static void conn_read(struct control_conn *c)
 {
   ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, MSG_DONTWAIT);
   char *nl;
@@ -136,11 +136,11 @@ static void conn_read(struct ctl_conn *c)
   nl = memchr(c->buf, '\n', c->len);
   if(nl) {
     struct server_slot *slot = &c->server->slots[c - c->server->conns];
-    enum ctl_verb verb;
+    enum control_verb verb;
     const char *why;
     char text[CTL_REPLY_MAX - 32];
     int code;
-    if(ctl_parse_request(c->buf, (size_t)(nl - c->buf) + 1, &verb, &why)) {
+    if(control_parse_request(c->buf, (size_t)(nl - c->buf) + 1, &verb, &why)) {
       reply(c, 64, why);
       return;
     }
@@ -159,15 +159,15 @@ static void conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 static void conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-  struct ctl_conn *c = w->data;
+  struct control_conn *c = w->data;
   log_debug("control", "client sent no request within %.1fs: closed", CTL_CLIENT_TIMEOUT);
   conn_close(c);
 }
 
 static void conn_open(void *arg, int i)
 {
-  struct ctl_server *s = arg;
-  struct ctl_conn *c = &s->conns[i];
+  struct control_server *s = arg;
+  struct control_conn *c = &s->conns[i];
   if(!c->server) {
     /* slots are set up on first use, so the pages of unused ones are never touched */
     c->server = s;
@@ -188,8 +188,8 @@ static void conn_open(void *arg, int i)
 /* Taken back for a newcomer: serve it if its line has arrived meanwhile, else close it. */
 static void conn_drop(void *arg, int i)
 {
-  struct ctl_server *s = arg;
-  struct ctl_conn *c = &s->conns[i];
+  struct control_server *s = arg;
+  struct control_conn *c = &s->conns[i];
   conn_read(c);
   if(s->slots[i].fd >= 0) {
     log_debug("control", "silent client dropped for a newcomer");
@@ -207,10 +207,10 @@ static void conn_refuse(void *arg, int fd, int code, const char *why)
     log_debug("control", "refusal lost: %s", strerror(errno));
 }
 
-int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg)
+int control_server_start(struct control_server *s, struct ev_loop *loop, const char *name, control_handler_fn *h, void *arg)
 {
   struct sockaddr_un sa;
-  int len = ctl_address(name, &sa);
+  int len = control_address(name, &sa);
 
   s->fd = -1;
   s->loop = loop;
@@ -249,7 +249,7 @@ int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *nam
   return 0;
 }
 
-void ctl_server_stop(struct ctl_server *s)
+void control_server_stop(struct control_server *s)
 {
   if(s->fd < 0)
     return;
@@ -270,7 +270,7 @@ static long elapsed_ms(const struct timespec *t0)
   return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text, size_t cap)
+int control_request(const char *name, enum control_verb verb, int timeout_ms, char *text, size_t cap)
 {
   struct sockaddr_un sa;
   struct timespec t0;
@@ -280,7 +280,7 @@ int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text
   int fd, n, code, send_errno = 0;
 
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  if((n = ctl_address(name, &sa)) < 0) {
+  if((n = control_address(name, &sa)) < 0) {
     snprintf(text, cap, "control socket name %s: invalid", name);
     return -1;
   }
@@ -318,7 +318,7 @@ int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text
     if(nl)
       len = (size_t)(nl - buf) + 1;
   }
-  if((code = ctl_parse_reply(buf, len, &rtext)) < 0) {
+  if((code = control_parse_reply(buf, len, &rtext)) < 0) {
     if(send_errno)
       snprintf(text, cap, "supervisor at %s: send: %s", name, strerror(send_errno));
     else

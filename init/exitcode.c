@@ -1,6 +1,6 @@
 /* exitcode.c - wait status -> exit code.  See include/pinit/exitcode.h. */
 #include "pinit/exitcode.h"
-#include "pinit/sig.h"
+#include "pinit/signal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,7 +12,7 @@ int exitcode_exec_failure(int err)
                                                                                 : EXITCODE_CANNOT_EXEC;
 }
 
-int exit_remap_add(struct exit_remap *r, int code)
+int exitcode_remap_add(struct exitcode_remap *r, int code)
 {
   if(code < 0 || code > 255)
     return -1;
@@ -20,12 +20,12 @@ int exit_remap_add(struct exit_remap *r, int code)
   return 0;
 }
 
-static int remapped(const struct exit_remap *r, int code)
+static int remapped(const struct exitcode_remap *r, int code)
 {
   return r && (r->bits[code / 64] >> (code % 64)) & 1;
 }
 
-int exit_code_from_status(int wstatus, const struct exit_remap *r)
+int exitcode_from_status(int wstatus, const struct exitcode_remap *r)
 {
   int code;
   if(WIFEXITED(wstatus))
@@ -37,13 +37,13 @@ int exit_code_from_status(int wstatus, const struct exit_remap *r)
   return remapped(r, code) ? 0 : code;
 }
 
-const char *exit_describe(int wstatus, char *buf, unsigned cap)
+const char *exitcode_describe(int wstatus, char *buf, unsigned cap)
 {
   char name[16];
   if(WIFEXITED(wstatus))
     snprintf(buf, cap, "exit %d", WEXITSTATUS(wstatus));
   else if(WIFSIGNALED(wstatus))
-    snprintf(buf, cap, "signal %d (%s)%s", WTERMSIG(wstatus), sig_name(WTERMSIG(wstatus), name, sizeof(name)),
+    snprintf(buf, cap, "signal %d (%s)%s", WTERMSIG(wstatus), signal_name(WTERMSIG(wstatus), name, sizeof(name)),
              WCOREDUMP(wstatus) ? ", core dumped" : "");
   else
     snprintf(buf, cap, "status 0x%x", (unsigned)wstatus);

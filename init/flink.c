@@ -1,5 +1,6 @@
 /* flink.c - pinit flink ROLE: entrypoint steps, per-role defaults, privilege drop.
  * See include/pinit/flink.h. */
+#include "pinit/cmd.h"
 #include "pinit/flink.h"
 #include "pinit/strbuf.h"
 #include "pinit/env.h"
@@ -10,7 +11,7 @@
 #include "pinit/log.h"
 #include "pinit/plugins.h"
 #include "pinit/render.h"
-#include "pinit/run.h"
+#include "pinit/supervisor.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -199,7 +200,7 @@ static void maybe_jemalloc(char **envp)
 }
 
 /* Started as root with a `user` account: the child runs as that user. */
-static int lookup_user(const char *user, struct run_spec *spec, gid_t *groups, int *ngroups)
+static int lookup_user(const char *user, struct supervisor_spec *spec, gid_t *groups, int *ngroups)
 {
   struct passwd *pw;
   if(getuid() != 0 || !user || !*user)
@@ -231,7 +232,7 @@ static void usage(void)
         stdout);
 }
 
-int cmd_flink(int argc, char **argv, char **envp)
+int flink_cmd(int argc, char **argv, char **envp)
 {
   static struct config cfg;
   static struct flink_conf fc;
@@ -239,7 +240,7 @@ int cmd_flink(int argc, char **argv, char **envp)
   static gid_t groups[FLINK_GROUPS_MAX];
   const char *defaults[16];
   struct config_error err;
-  struct run_spec spec = { 0 };
+  struct supervisor_spec spec = { 0 };
   const struct role *role;
   const char *home;
   int ngroups = 0, nargs, rc;
@@ -314,7 +315,7 @@ int cmd_flink(int argc, char **argv, char **envp)
     free(cargv);
     return 1;
   }
-  rc = run_with_config(&spec, &cfg);
+  rc = supervisor_run_config(&spec, &cfg);
   free(cargv);
   return rc;
 }

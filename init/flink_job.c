@@ -1,4 +1,4 @@
-/* flink_job.c - the job side of the Flink roles: hooks for run.c.  See
+/* flink_job.c - the job side of the Flink roles: hooks for supervisor.c.  See
  * include/pinit/flink_job.h. */
 #include "pinit/flink_job.h"
 #include "pinit/duration.h"
@@ -25,7 +25,7 @@
 struct job {
   struct flink_job_settings set;
   const struct config *cfg;
-  struct run_hooks hooks;
+  struct supervisor_hooks hooks;
   char **argv;
   int base_argc;
   size_t argv_cap;
@@ -377,7 +377,7 @@ static size_t metrics(void *arg, char *buf, size_t cap)
 
 /* ---- setup ---------------------------------------------------------------------------- */
 
-const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, const struct config *cfg, char **argv,
+const struct supervisor_hooks *flink_job_setup(const struct flink_job_settings *set, const struct config *cfg, char **argv,
                                         int base_argc, size_t argv_cap)
 {
   struct job *j = &job;

@@ -1,14 +1,13 @@
 /* main.c - argv dispatch only.  Every path returns an exit code here; nothing below exits. */
 #include "pinit/config.h"
 #include "pinit/exitcode.h"
-#include "pinit/ctl.h"
+#include "pinit/cmd.h"
 #include "pinit/flink.h"
 #include "pinit/log.h"
 #include "pinit/opts.h"
 #include "pinit/render.h"
-#include "pinit/run.h"
-#include "pinit/signals.h"
-#include "pinit/wait_cmd.h"
+#include "pinit/supervisor.h"
+#include "pinit/signal.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -31,21 +30,10 @@ static const char usage[] =
   "         -p SIG parent-death signal  -v verbose  -w log reaped orphans\n"
   "See pinit(1) and docs/ for configuration (PINIT_* variables, /etc/pinit/pinit.ini).\n";
 
-static int cmd_config(void)
-{
-  static struct config cfg;
-  struct config_error err;
-  if(config_load(&cfg, NULL, environ, &err)) {
-    log_error("config", "%s", err.msg);
-    return EXITCODE_CONFIG;
-  }
-  return config_print(&cfg, STDOUT_FILENO) ? 1 : 0;
-}
-
 static int run_mode(int argc, char **argv)
 {
   static struct run_opts opts;
-  struct run_spec spec = { 0 };
+  struct supervisor_spec spec = { 0 };
   char err[200];
   const char *base;
 
@@ -66,15 +54,15 @@ static int run_mode(int argc, char **argv)
   base = strrchr(spec.argv[0], '/');
   spec.name = base ? base + 1 : spec.argv[0];
   spec.opts = &opts;
-  return run_supervise(&spec, environ);
+  return supervisor_run(&spec, environ);
 }
 
 static const struct {
   const char *name;
   int (*fn)(int argc, char **argv, char **envp);
 } commands[] = {
-  { "check", cmd_check }, { "status", cmd_status }, { "restart", cmd_restart },
-  { "stop", cmd_stop },   { "wait", cmd_wait },       { "render", cmd_render },
+  { "check", check_cmd }, { "status", status_cmd }, { "restart", restart_cmd },
+  { "stop", stop_cmd },   { "wait", wait_cmd },       { "render", render_cmd },
 };
 
 int main(int argc, char **argv)
@@ -84,10 +72,10 @@ int main(int argc, char **argv)
   for(size_t i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
     if(!strcmp(argv[1], commands[i].name))
       return commands[i].fn(argc - 1, argv + 1, environ);
-  signals_save();
+  signal_save();
   if(argc >= 2 && !strcmp(argv[1], "config"))
-    return cmd_config();
+    return config_cmd(argc - 1, argv + 1, environ);
   if(argc >= 2 && !strcmp(argv[1], "flink"))
-    return cmd_flink(argc - 1, argv + 1, environ);
+    return flink_cmd(argc - 1, argv + 1, environ);
   return run_mode(argc, argv);
 }

@@ -99,7 +99,7 @@ size_t metrics_escape_label(const char *s, size_t n, char *out, size_t cap)
 }
 
 /* the reasons a restart is counted under (SV_R_NONE is none) */
-static const enum sv_reason reason_index[] = { SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
+static const enum supervise_reason reason_index[] = { SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
 
 static void dependencies(struct out *o, const struct waiter *w)
 {
@@ -159,33 +159,33 @@ static void process(struct out *o, const struct metrics_process *p)
 size_t metrics_format(const struct metrics_view *v, char *buf, size_t cap)
 {
   const struct status_view *st = v->status;
-  const struct sv *sv = st->sv;
+  const struct supervise *sv = st->sv;
   struct out o = { buf, cap, 0, 0, 0 };
 
   family(&o, "pinit_build_info", "gauge", "pinit's version, as a label; the value is always 1.");
   line(&o, "pinit_build_info{version=\"%s\"} 1\n", PINIT_VERSION);
 
   family(&o, "pinit_service_up", "gauge", "1 while the supervised child process exists (starting, up or stopping).");
-  line(&o, "pinit_service_up %d\n", sv_running(sv) ? 1 : 0);
+  line(&o, "pinit_service_up %d\n", supervise_running(sv) ? 1 : 0);
   family(&o, "pinit_service_healthy", "gauge",
          "1 while the child runs and does not fail its liveness probe (what `pinit check` answers).");
-  line(&o, "pinit_service_healthy %d\n", sv_live(sv) ? 1 : 0);
+  line(&o, "pinit_service_healthy %d\n", supervise_live(sv) ? 1 : 0);
   family(&o, "pinit_service_ready", "gauge", "1 while the child is healthy and ready (`pinit check --ready`).");
-  line(&o, "pinit_service_ready %d\n", sv_is_ready(sv) && sv->ready ? 1 : 0);
+  line(&o, "pinit_service_ready %d\n", supervise_is_ready(sv) ? 1 : 0);
 
   family(&o, "pinit_service_state", "gauge", "The supervisor's state of the child: 1 for the current state, 0 for the others.");
   for(int i = 0; i < SV_STATE_COUNT; i++)
-    line(&o, "pinit_service_state{state=\"%s\"} %d\n", sv_state_label((enum sv_state)i), (int)sv->state == i ? 1 : 0);
+    line(&o, "pinit_service_state{state=\"%s\"} %d\n", supervise_state_label((enum supervise_state)i), (int)sv->state == i ? 1 : 0);
 
   family(&o, "pinit_service_restarts_total", "counter", "Restarts of the child, by why the previous incarnation ended.");
   for(size_t i = 0; i < sizeof(reason_index) / sizeof(reason_index[0]); i++)
-    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", sv_reason_name(reason_index[i]),
+    line(&o, "pinit_service_restarts_total{reason=\"%s\"} %u\n", supervise_reason_name(reason_index[i]),
          sv->restarts_by[reason_index[i]]);
 
   family(&o, "pinit_service_last_exit_code", "gauge",
          "Exit code of the last incarnation, 128+N if killed by signal N; absent until the child first ended.");
   if(sv->have_exit)
-    line(&o, "pinit_service_last_exit_code %d\n", exit_code_from_status(sv->last_status, NULL));
+    line(&o, "pinit_service_last_exit_code %d\n", exitcode_from_status(sv->last_status, NULL));
 
   family(&o, "pinit_service_start_time_seconds", "gauge",
          "Unix time the current incarnation (or, while none runs, the last one) was started; absent before the first start.");

@@ -1,6 +1,6 @@
 /* opts.c - tini-compatible option parsing.  See include/pinit/opts.h. */
 #include "pinit/opts.h"
-#include "pinit/sig.h"
+#include "pinit/signal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,11 +60,11 @@ enum opts_result opts_parse(int argc, char **argv, int first, struct run_opts *o
         snprintf(err, cap, "-%c: needs a value", *p);
         return OPTS_ERROR;
       }
-      if(*p == 'e' && (parse_code(val, &code) || exit_remap_add(&o->remap, code))) {
+      if(*p == 'e' && (parse_code(val, &code) || exitcode_remap_add(&o->remap, code))) {
         snprintf(err, cap, "-e: %s: not an exit code (0-255)", val);
         return OPTS_ERROR;
       }
-      if(*p == 'p' && (o->pdeath_signal = sig_parse(val)) < 0) {
+      if(*p == 'p' && (o->pdeath_signal = signal_parse(val)) < 0) {
         snprintf(err, cap, "-p: %s: not a signal", val);
         return OPTS_ERROR;
       }

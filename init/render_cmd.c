@@ -1,6 +1,7 @@
 /* render_cmd.c - `pinit render [--dry-run] [--format auto|yaml|legacy] [--role ROLE]`: the
  * render step of `pinit flink ROLE` (flink_conf_render), and nothing else.
  * See include/pinit/render.h. */
+#include "pinit/cmd.h"
 #include "pinit/render.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
@@ -27,7 +28,7 @@ static int parse_format(const char *s, enum render_format *out)
 
 extern char **environ;
 
-int cmd_render(int argc, char **argv, char **envp)
+int render_cmd(int argc, char **argv, char **envp)
 {
   static struct config cfg;
   struct flink_conf fc;

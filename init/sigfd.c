@@ -9,8 +9,8 @@
 void sigfd_set(sigset_t *set)
 {
   /* every signal sigfillset() gives (the libc leaves out the numbers it reserves between
-   * 31 and SIGRTMIN) but the three sig_forwardable() refuses: four calls, not one per
-   * signal; tests/unit/test_sigfd.c holds this to sig_forwardable() signal by signal */
+   * 31 and SIGRTMIN) but the three signal_forwardable() refuses: four calls, not one per
+   * signal; tests/unit/test_sigfd.c holds this to signal_forwardable() signal by signal */
   sigfillset(set);
   sigdelset(set, SIGKILL);
   sigdelset(set, SIGSTOP);

@@ -2,7 +2,7 @@
 #include "pinit/spawn.h"
 #include "pinit/child_fail.h"
 #include "pinit/exitcode.h"
-#include "pinit/signals.h"
+#include "pinit/signal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@ static void child(const struct spawn_req *r, const struct child_lines *l)
   /* SIGTTOU is still blocked here (pinit's mask), so a background tcsetpgrp is allowed */
   if(r->tty_fd >= 0)
     tcsetpgrp(r->tty_fd, getpid());
-  signals_restore_child();
+  signal_restore_child();
   if(r->notify_src >= 0) {
     if(r->notify_src == r->notify_fd)
       fcntl(r->notify_fd, F_SETFD, 0);

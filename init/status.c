@@ -38,26 +38,26 @@ static void append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 
 int status_child_stopped(const struct status_view *v)
 {
-  return sv_running(v->sv) && v->child_state == 'T';
+  return supervise_running(v->sv) && v->child_state == 'T';
 }
 
 /* The liveness of the view: the machine's, and not stopped. */
 static int view_live(const struct status_view *v)
 {
-  return sv_live(v->sv) && !status_child_stopped(v);
+  return supervise_live(v->sv) && !status_child_stopped(v);
 }
 
 size_t status_line(const struct status_view *v, char *buf, size_t cap)
 {
-  const struct sv *sv = v->sv;
+  const struct supervise *sv = v->sv;
   char a[32], b[32], what[64];
   size_t len = 0;
 
   buf[0] = '\0';
-  append(buf, cap, &len, "%s: %s", sv->name, sv_state_label(sv->state));
+  append(buf, cap, &len, "%s: %s", sv->name, supervise_state_label(sv->state));
   if(sv->pid > 0)
     append(buf, cap, &len, " (pid %d) %s", (int)sv->pid, status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
-  if(sv_running(sv)) {
+  if(supervise_running(sv)) {
     if(status_child_stopped(v))
       append(buf, cap, &len, ", stopped by a signal");
     else if(sv->healthy && view_live(v))
@@ -73,7 +73,7 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
   }
   append(buf, cap, &len, ", restarts %u", sv->restarts);
   if(sv->have_exit)
-    append(buf, cap, &len, " (last: %s, %s ago)", exit_describe(sv->last_status, what, sizeof(what)),
+    append(buf, cap, &len, " (last: %s, %s ago)", exitcode_describe(sv->last_status, what, sizeof(what)),
            status_age(clock_mono_diff(v->now, sv->exited_at), b, sizeof(b)));
   append(buf, cap, &len, ", deps %s", v->deps && *v->deps ? v->deps : "none");
   if(v->message && *v->message) {
@@ -97,20 +97,20 @@ static void append_json_str(char *buf, size_t cap, size_t *len, const char *s)
 
 size_t status_json(const struct status_view *v, char *buf, size_t cap)
 {
-  const struct sv *sv = v->sv;
+  const struct supervise *sv = v->sv;
   char what[64];
   size_t len = 0;
 
   buf[0] = '\0';
   append(buf, cap, &len, "{\"name\":");
   append_json_str(buf, cap, &len, sv->name);
-  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", sv_state_label(sv->state),
+  append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", supervise_state_label(sv->state),
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
          (long long)(sv->pid > 0 ? clock_mono_diff(v->now, sv->spawned_at) / 1000 : 0));
   append(buf, cap, &len, ",\"stopped\":%s", status_child_stopped(v) ? "true" : "false");
   append(buf, cap, &len, ",\"healthy\":%s,\"ready\":%s,\"healthy_seconds\":%lld", view_live(v) ? "true" : "false",
-         view_live(v) && sv_is_ready(sv) && sv->ready ? "true" : "false",
+         view_live(v) && supervise_is_ready(sv) ? "true" : "false",
          (long long)(view_live(v) && sv->healthy ? clock_mono_diff(v->now, sv->healthy_since) / 1000 : 0));
   append(buf, cap, &len, ",\"restarts\":%u,\"restarts_by_reason\":{\"exit\":%u,\"signal\":%u,\"health\":%u,\"manual\":%u}",
          sv->restarts, sv->restarts_by[SV_R_EXIT], sv->restarts_by[SV_R_SIGNAL], sv->restarts_by[SV_R_HEALTH],
@@ -118,8 +118,8 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
   if(sv->have_exit) {
     int st = sv->last_status;
     append(buf, cap, &len, ",\"last_exit\":{\"code\":%d,\"signal\":%d,\"reason\":\"%s\",\"description\":",
-           exit_code_from_status(st, NULL), WIFSIGNALED(st) ? WTERMSIG(st) : 0, sv_reason_name(sv->last_reason));
-    append_json_str(buf, cap, &len, exit_describe(st, what, sizeof(what)));
+           exitcode_from_status(st, NULL), WIFSIGNALED(st) ? WTERMSIG(st) : 0, supervise_reason_name(sv->last_reason));
+    append_json_str(buf, cap, &len, exitcode_describe(st, what, sizeof(what)));
     append(buf, cap, &len, ",\"seconds_ago\":%lld}", (long long)(clock_mono_diff(v->now, sv->exited_at) / 1000));
   }
   else

@@ -20,22 +20,22 @@ static const struct {
 };
 static const char *const reason_names[] = { "none", "exit", "signal", "health", "manual" };
 
-const char *sv_state_name(enum sv_state s)
+const char *supervise_state_name(enum supervise_state s)
 {
   return (unsigned)s < SV_STATE_COUNT ? states[s].name : "?";
 }
 
-const char *sv_state_label(enum sv_state s)
+const char *supervise_state_label(enum supervise_state s)
 {
   return (unsigned)s < SV_STATE_COUNT ? states[s].label : "?";
 }
 
-const char *sv_reason_name(enum sv_reason r)
+const char *supervise_reason_name(enum supervise_reason r)
 {
   return (unsigned)r < sizeof(reason_names) / sizeof(reason_names[0]) ? reason_names[r] : "?";
 }
 
-void sv_init(struct sv *sv, const char *name, const struct config *cfg, const struct exit_remap *remap)
+void supervise_init(struct supervise *sv, const char *name, const struct config *cfg, const struct exitcode_remap *remap)
 {
   memset(sv, 0, sizeof(*sv));
   sv->name = name;
@@ -61,25 +61,25 @@ void sv_init(struct sv *sv, const char *name, const struct config *cfg, const st
   sv->want = SV_WANT_UP;
 }
 
-int sv_running(const struct sv *sv)
+int supervise_running(const struct supervise *sv)
 {
   return sv->state == SV_STARTING || sv->state == SV_UP || sv->state == SV_STOPPING;
 }
 
-int sv_live(const struct sv *sv)
+int supervise_live(const struct supervise *sv)
 {
   return (sv->state == SV_STARTING || sv->state == SV_UP) && sv->pid > 0 &&
          (!sv->has_liveness || sv->live_fail < sv->live_threshold);
 }
 
-int sv_is_ready(const struct sv *sv)
+int supervise_is_ready(const struct supervise *sv)
 {
-  return sv_live(sv) && sv->state == SV_UP;
+  return supervise_live(sv) && sv->state == SV_UP && sv->ready;
 }
 
 /* The one place that changes state; logs the transition once. */
-static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
+static void transition(struct supervise *sv, enum supervise_state to, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void transition(struct supervise *sv, enum supervise_state to, const char *fmt, ...)
 {
   char detail[200] = "";
   if(log_level_get() < LOG_INFO) { /* not logged: not formatted (a plain run logs warnings only) */
@@ -96,25 +96,25 @@ static void transition(struct sv *sv, enum sv_state to, const char *fmt, ...)
     struct log_fields f = LOG_NO_FIELDS;
     int ended = to == SV_BACKOFF || to == SV_DONE || to == SV_FAILED;
     f.pid = sv->pid > 0 ? (int)sv->pid : ended ? (int)sv->last_pid : 0;
-    f.state = sv_state_name(to);
+    f.state = supervise_state_name(to);
     if(to == SV_DONE)
       f.exit_code = sv->exit_code;
     else if(sv->have_exit && ended)
-      f.exit_code = exit_code_from_status(sv->last_status, sv->remap);
-    plog_fields(LOG_INFO, sv->name, &f, "%s -> %s%s%s", sv_state_name(sv->state), sv_state_name(to),
+      f.exit_code = exitcode_from_status(sv->last_status, sv->remap);
+    plog_fields(LOG_INFO, sv->name, &f, "%s -> %s%s%s", supervise_state_name(sv->state), supervise_state_name(to),
                 detail[0] ? " " : "", detail);
   }
   sv->state = to;
 }
 
-static void arm(struct sv *sv, struct sv_actions *a, struct clock_mono at)
+static void arm(struct supervise *sv, struct supervise_actions *a, struct clock_mono at)
 {
   sv->timer_at = at;
   a->flags = (a->flags & ~(unsigned)SV_ACT_TIMER_STOP) | SV_ACT_TIMER;
   a->timer_at = at;
 }
 
-static void disarm(struct sv *sv, struct sv_actions *a)
+static void disarm(struct supervise *sv, struct supervise_actions *a)
 {
   if(clock_mono_is_set(sv->timer_at)) {
     sv->timer_at = CLOCK_MONO_UNSET;
@@ -122,7 +122,7 @@ static void disarm(struct sv *sv, struct sv_actions *a)
   }
 }
 
-static void finish(struct sv *sv, struct sv_actions *a, int code, const char *why)
+static void finish(struct supervise *sv, struct supervise_actions *a, int code, const char *why)
 {
   disarm(sv, a);
   sv->exit_code = code;
@@ -131,7 +131,7 @@ static void finish(struct sv *sv, struct sv_actions *a, int code, const char *wh
   a->exit_code = code;
 }
 
-static void spawn(struct sv *sv, struct sv_actions *a, struct clock_mono now, enum sv_reason why)
+static void spawn(struct supervise *sv, struct supervise_actions *a, struct clock_mono now, enum supervise_reason why)
 {
   disarm(sv, a);
   a->flags |= SV_ACT_SPAWN;
@@ -148,7 +148,7 @@ static void spawn(struct sv *sv, struct sv_actions *a, struct clock_mono now, en
   sv->last_spawn_at = now;
 }
 
-static void begin_stop(struct sv *sv, struct sv_actions *a, struct clock_mono now, int sig, enum sv_reason why,
+static void begin_stop(struct supervise *sv, struct supervise_actions *a, struct clock_mono now, int sig, enum supervise_reason why,
                        int group)
 {
   a->flags |= SV_ACT_KILL | SV_ACT_PROBES_STOP;
@@ -160,7 +160,7 @@ static void begin_stop(struct sv *sv, struct sv_actions *a, struct clock_mono no
 }
 
 /* Number of restarts that count against max_restarts now. */
-static unsigned recent_restarts(const struct sv *sv, struct clock_mono now)
+static unsigned recent_restarts(const struct supervise *sv, struct clock_mono now)
 {
   unsigned n = 0, have = sv->restart_ring < RESTART_LIMIT_MAX ? sv->restart_ring : RESTART_LIMIT_MAX;
   if(!sv->window_ms)
@@ -172,9 +172,9 @@ static unsigned recent_restarts(const struct sv *sv, struct clock_mono now)
 }
 
 /* The child is gone and want is up: back off, give up, or finish per policy. */
-static void after_failure(struct sv *sv, struct sv_actions *a, struct clock_mono now, const char *what)
+static void after_failure(struct supervise *sv, struct supervise_actions *a, struct clock_mono now, const char *what)
 {
-  int code = exit_code_from_status(sv->last_status, sv->remap);
+  int code = exitcode_from_status(sv->last_status, sv->remap);
   int64_t delay;
   char d[32];
 
@@ -222,10 +222,10 @@ static void after_failure(struct sv *sv, struct sv_actions *a, struct clock_mono
  * Each one first says in which states its event means something and returns otherwise:
  * every (state, event) pair not handled below does nothing at all. */
 
-typedef void sv_handler(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now);
+typedef void supervise_handler(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now);
 
 /* Begin: wait for dependencies (if any), else spawn.  Only from IDLE. */
-static void on_start(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_start(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_IDLE)
     return;
@@ -238,7 +238,7 @@ static void on_start(struct sv *sv, struct sv_actions *a, const struct sv_event 
 }
 
 /* The dependency waits ended: spawn, or give up with 69 (nothing was started). */
-static void on_wait_done(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_wait_done(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_WAITING)
     return;
@@ -254,7 +254,7 @@ static void on_wait_done(struct sv *sv, struct sv_actions *a, const struct sv_ev
 
 /* The answer to SV_ACT_SPAWN: the child exists.  STARTING until ready (UP at once without
  * readiness); a stop that came while spawning stops it right away. */
-static void on_spawned(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_spawned(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(!sv->spawn_pending)
     return;
@@ -281,7 +281,7 @@ static void on_spawned(struct sv *sv, struct sv_actions *a, const struct sv_even
 }
 
 /* The answer to SV_ACT_SPAWN: fork failed.  Counts as a start that exited 1. */
-static void on_spawn_failed(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_spawn_failed(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(!sv->spawn_pending)
     return;
@@ -297,12 +297,12 @@ static void on_spawn_failed(struct sv *sv, struct sv_actions *a, const struct sv
 
 /* The main child exited (STARTING, UP, STOPPING): finish if a stop was asked for, else back
  * off, give up or finish per policy. */
-static void on_exited(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_exited(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   char what[64];
   int was_stopping = sv->state == SV_STOPPING;
 
-  if(!sv_running(sv) || ev->pid != sv->pid)
+  if(!supervise_running(sv) || ev->pid != sv->pid)
     return;
   sv->last_pid = sv->pid;
   sv->pid = 0;
@@ -310,7 +310,7 @@ static void on_exited(struct sv *sv, struct sv_actions *a, const struct sv_event
   sv->last_status = ev->status;
   sv->exited_at = now;
   sv->healthy = sv->ready = 0;
-  exit_describe(ev->status, what, sizeof(what));
+  exitcode_describe(ev->status, what, sizeof(what));
   if(was_stopping && sv->stop_reason != SV_R_NONE)
     sv->last_reason = sv->stop_reason;
   else
@@ -318,7 +318,7 @@ static void on_exited(struct sv *sv, struct sv_actions *a, const struct sv_event
   sv->stop_reason = SV_R_NONE;
   a->flags |= SV_ACT_PROBES_STOP;
   if(sv->want == SV_WANT_DOWN) {
-    finish(sv, a, exit_code_from_status(ev->status, sv->remap), what);
+    finish(sv, a, exitcode_from_status(ev->status, sv->remap), what);
     return;
   }
   disarm(sv, a);
@@ -327,7 +327,7 @@ static void on_exited(struct sv *sv, struct sv_actions *a, const struct sv_event
 
 /* A liveness probe result (STARTING, UP): failure_threshold failures in a row after the
  * start period restart the child (its process group). */
-static void on_liveness(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_liveness(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_STARTING && sv->state != SV_UP)
     return;
@@ -353,7 +353,7 @@ static void on_liveness(struct sv *sv, struct sv_actions *a, const struct sv_eve
 
 /* A readiness probe result or the child's own READY (STARTING, UP): the first success makes
  * STARTING UP; failure_threshold failures after the start period clear `ready`. */
-static void on_readiness(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_readiness(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_STARTING && sv->state != SV_UP)
     return;
@@ -375,7 +375,7 @@ static void on_readiness(struct sv *sv, struct sv_actions *a, const struct sv_ev
 
 /* The machine's timer: in BACKOFF it spawns, in STOPPING it SIGKILLs the group.  Early (the
  * monotonic deadline not reached yet) it is armed again for the rest, never dropped. */
-static void on_timer(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_timer(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(!clock_mono_is_set(sv->timer_at))
     return;
@@ -399,7 +399,7 @@ static void on_timer(struct sv *sv, struct sv_actions *a, const struct sv_event 
 
 /* Stop for good (want down): finish at once when no child runs, else signal it and arm the
  * stop timeout; while STOPPING, a further stop passes the signal on and keeps the deadline. */
-static void on_stop(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_stop(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   /* stop.signal if configured, else the signal pinit received (SIGINT stays SIGINT) */
   int sig = sv->stop_signal ? sv->stop_signal : ev->arg ? ev->arg : SIGTERM;
@@ -412,7 +412,7 @@ static void on_stop(struct sv *sv, struct sv_actions *a, const struct sv_event *
   case SV_FAILED:
     if(sv->state == SV_WAITING)
       a->flags |= SV_ACT_WAIT_CANCEL;
-    finish(sv, a, sv->have_exit ? exit_code_from_status(sv->last_status, sv->remap) : 128 + (ev->arg ? ev->arg : SIGTERM),
+    finish(sv, a, sv->have_exit ? exitcode_from_status(sv->last_status, sv->remap) : 128 + (ev->arg ? ev->arg : SIGTERM),
            "stop requested");
     break;
   case SV_STARTING:
@@ -434,7 +434,7 @@ static void on_stop(struct sv *sv, struct sv_actions *a, const struct sv_event *
 
 /* A manual restart (pinit restart), unless a stop was asked for: stop the running child,
  * or respawn from BACKOFF/FAILED keeping only the 1 s gap between spawns. */
-static void on_restart(struct sv *sv, struct sv_actions *a, const struct sv_event *ev, struct clock_mono now)
+static void on_restart(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->want == SV_WANT_DOWN)
     return;
@@ -456,7 +456,7 @@ static void on_restart(struct sv *sv, struct sv_actions *a, const struct sv_even
   }
 }
 
-static sv_handler *const handlers[] = {
+static supervise_handler *const handlers[] = {
   [SV_EV_START] = on_start,
   [SV_EV_WAIT_DONE] = on_wait_done,
   [SV_EV_SPAWNED] = on_spawned,
@@ -470,9 +470,9 @@ static sv_handler *const handlers[] = {
   [SV_EV_RESTART] = on_restart,
 };
 
-struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now)
+struct supervise_actions supervise_step(struct supervise *sv, const struct supervise_event *ev, struct clock_mono now)
 {
-  struct sv_actions a = { 0 };
+  struct supervise_actions a = { 0 };
   if((unsigned)ev->type < sizeof(handlers) / sizeof(handlers[0]) && handlers[ev->type])
     handlers[ev->type](sv, &a, ev, now);
   return a;

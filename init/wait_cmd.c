@@ -1,6 +1,6 @@
 /* wait_cmd.c - `pinit wait`: parse the command line, run a waiter on the default loop.
- * See include/pinit/wait_cmd.h. */
-#include "pinit/wait_cmd.h"
+ * See include/pinit/cmd.h. */
+#include "pinit/cmd.h"
 #include "pinit/env.h"
 #include "pinit/exitcode.h"
 
@@ -71,7 +71,7 @@ static int usage_error(const char *fmt, const char *arg)
   return EXITCODE_USAGE;
 }
 
-int cmd_wait(int argc, char **argv, char **envp)
+int wait_cmd(int argc, char **argv, char **envp)
 {
   struct wait_options opt;
   struct probe_target *targets;

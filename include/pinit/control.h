@@ -2,7 +2,7 @@
  *
  * Protocol PINIT/1 (docs/internals/control.md): a unix stream socket, abstract "@name" by
  * default (reachable from `docker exec` even on a read-only root filesystem, unique to the
- * container: ctl_socket_name) or a path.
+ * container: control_socket_name) or a path.
  * The client sends ONE request line, at most CTL_REQUEST_MAX bytes including '\n':
  *     PINIT/1 <verb>\n        verb: live | ready | status | status-json | restart | stop
  * and the server answers ONE line, at most CTL_REPLY_MAX bytes, then closes:
@@ -22,7 +22,7 @@
  * silent for CTL_EVICT_AGE may be dropped for a newcomer, and every client has
  * CTL_CLIENT_TIMEOUT in all.  A refused client gets "PINIT/1 1 supervisor busy: ...".
  * Replies are written with MSG_DONTWAIT (a client that does not read loses its reply).  No
- * allocation after ctl_server_start(). */
+ * allocation after control_server_start(). */
 #ifndef PINIT_CONTROL_H
 #define PINIT_CONTROL_H
 
@@ -41,15 +41,15 @@
 #define CTL_EVICT_AGE 0.25      /* seconds without a request: may be dropped for a newcomer */
 #define CTL_CLIENT_TIMEOUT 1.0  /* seconds from accept to the request line */
 
-enum ctl_verb { CTL_LIVE, CTL_READY, CTL_STATUS, CTL_STATUS_JSON, CTL_RESTART, CTL_STOP };
+enum control_verb { CTL_LIVE, CTL_READY, CTL_STATUS, CTL_STATUS_JSON, CTL_RESTART, CTL_STOP };
 
 /* Pure: parse one request.  `buf` holds `len` bytes (not NUL-terminated), which must end
  * with '\n'.  Returns 0 and sets *verb, or -1 with `why` (a static string). */
-int ctl_parse_request(const char *buf, size_t len, enum ctl_verb *verb, const char **why);
+int control_parse_request(const char *buf, size_t len, enum control_verb *verb, const char **why);
 
 /* Pure: parse a reply line "PINIT/1 <code> <text>\n".  Returns the code (0..255) and points
  * *text at the text (NUL-terminated in place, newline removed), or -1 if malformed. */
-int ctl_parse_reply(char *buf, size_t len, const char **text);
+int control_parse_reply(char *buf, size_t len, const char **text);
 
 /* The control socket's name: `configured` when not empty, else the default, unique to the
  * container and found without configuration by any client in pinit's PID and mount
@@ -60,34 +60,34 @@ int ctl_parse_reply(char *buf, size_t len, const char **text);
  * namespace too, never the mount namespace); "@pinit" without /proc.  Writes to buf
  * (CTL_NAME_MAX bytes suffice) and returns buf.  Never blocks. */
 #define CTL_NAME_MAX 108
-const char *ctl_socket_name(const char *configured, char *buf, size_t cap);
+const char *control_socket_name(const char *configured, char *buf, size_t cap);
 
 /* Fill a sockaddr_un for `name` ("@abstract" or "/path").  Returns the address length to
  * pass to bind/connect, or -1 (name too long or empty). */
 struct sockaddr_un;
-int ctl_address(const char *name, struct sockaddr_un *sa);
+int control_address(const char *name, struct sockaddr_un *sa);
 
 /* Answer one request: the server calls this with the peer's uid; it writes the reply line
  * (without the "PINIT/1 <code> " prefix) to text and returns the code. */
-typedef int ctl_handler(void *arg, enum ctl_verb verb, uid_t peer_uid, char *text, size_t cap);
+typedef int control_handler_fn(void *arg, enum control_verb verb, uid_t peer_uid, char *text, size_t cap);
 
-struct ctl_conn {
+struct control_conn {
   int fd;
   size_t len;
   char buf[CTL_REQUEST_MAX];
   ev_io io;
   ev_timer timer;
-  struct ctl_server *server;    /* NULL until the slot is first used */
+  struct control_server *server;    /* NULL until the slot is first used */
 };
 
-struct ctl_server {
+struct control_server {
   struct ev_loop *loop;
   int fd;
   struct server core;
   struct server_slot slots[CTL_CONN_MAX];
-  ctl_handler *handler;
+  control_handler_fn *handler;
   void *arg;
-  struct ctl_conn conns[CTL_CONN_MAX];
+  struct control_conn conns[CTL_CONN_MAX];
   unsigned long served;
 };
 
@@ -95,15 +95,15 @@ struct ctl_server {
  * (static storage, or memset): connection slots are set up on first use, so the memory of
  * slots never used is never touched.  Returns 0, or -1 with errno (EADDRINUSE: another
  * supervisor has that name).  Never blocks. */
-int ctl_server_start(struct ctl_server *s, struct ev_loop *loop, const char *name, ctl_handler *h, void *arg);
+int control_server_start(struct control_server *s, struct ev_loop *loop, const char *name, control_handler_fn *h, void *arg);
 
 /* Close the listener and every connection.  Never blocks. */
-void ctl_server_stop(struct ctl_server *s);
+void control_server_stop(struct control_server *s);
 
 /* Client side: send `verb` to the supervisor at `name` and wait for the reply, at most
  * timeout_ms in all.  Returns the reply's code and copies its text to `text`; or -1 with
  * `text` saying why no supervisor answered ("no supervisor at @pinit-4026532201-4026532199:
  * connection refused").  Blocks up to timeout_ms (clients only, never the supervisor). */
-int ctl_request(const char *name, enum ctl_verb verb, int timeout_ms, char *text, size_t cap);
+int control_request(const char *name, enum control_verb verb, int timeout_ms, char *text, size_t cap);
 
 #endif

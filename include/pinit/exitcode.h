@@ -23,21 +23,21 @@
 int exitcode_exec_failure(int err);
 
 /* The set of codes that `-e CODE` remaps to 0. */
-struct exit_remap {
+struct exitcode_remap {
   uint64_t bits[4]; /* bit c set: code c exits as 0 */
 };
 
 /* Mark `code` (0..255) as remapped to 0.  Returns 0, or -1 if code is out of range. */
-int exit_remap_add(struct exit_remap *r, int code);
+int exitcode_remap_add(struct exitcode_remap *r, int code);
 
 /* The code for a wait status: WEXITSTATUS for a normal exit (then remapped), 128+signal
  * for a death by signal (remapped too, as tini does), 1 for any other status (stopped,
  * continued).  `r` may be NULL. */
-int exit_code_from_status(int wstatus, const struct exit_remap *r);
+int exitcode_from_status(int wstatus, const struct exitcode_remap *r);
 
 /* One human phrase for a wait status into buf: "exit 3", "signal 9 (KILL)",
  * "signal 11 (SEGV), core dumped", "status 0x137f" for anything else.  Cut to cap,
  * NUL-terminated when cap > 0.  Returns buf. */
-const char *exit_describe(int wstatus, char *buf, unsigned cap);
+const char *exitcode_describe(int wstatus, char *buf, unsigned cap);
 
 #endif

@@ -47,7 +47,4 @@ int flink_ha_zookeeper(const struct render_result *conf, const char **quorum);
 int flink_role_defaults(const char *role, const struct render_result *conf, const char **out, size_t cap,
                         char *buf, size_t bufcap);
 
-/* The whole command; argv[0] is "flink".  Returns the exit code. */
-int cmd_flink(int argc, char **argv, char **envp);
-
 #endif

@@ -1,6 +1,6 @@
 /* flink_job.h - the job side of the Flink roles: what a JobManager's or TaskManager's
- * supervisor does beyond keeping the JVM alive.  It plugs into run.c through struct
- * run_hooks:
+ * supervisor does beyond keeping the JVM alive.  It plugs into supervisor.c through struct
+ * supervisor_hooks:
  *
  *   stop      (JobManager roles, a savepoint directory configured, flink.savepoint_on_stop)
  *             a stop holds until every running job is stopped with a savepoint
@@ -25,7 +25,7 @@
 
 #include "pinit/config.h"
 #include "pinit/flink_rest.h"
-#include "pinit/run.h"
+#include "pinit/supervisor.h"
 
 enum flink_job_role { FLINK_JOB_NONE = 0, FLINK_JOB_SESSION, FLINK_JOB_APPLICATION, FLINK_JOB_TASKMANAGER };
 
@@ -58,7 +58,7 @@ int flink_job_role_defaults(const struct flink_job_settings *set, const char **o
  * A resume inserts "--fromSavepoint PATH" after start-foreground, before ARGS (the entry
  * point hands everything after the job's first argument to the job).  Logs what is on and off.
  * Returns the hooks (static storage), or NULL when the role has no job side. */
-const struct run_hooks *flink_job_setup(const struct flink_job_settings *set, const struct config *cfg, char **argv,
+const struct supervisor_hooks *flink_job_setup(const struct flink_job_settings *set, const struct config *cfg, char **argv,
                                         int base_argc, size_t argv_cap);
 
 /* Pure: a path for display in status/JSON/metrics: bytes other than printable ASCII, '"'

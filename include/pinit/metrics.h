@@ -46,7 +46,7 @@ struct metrics_view {
   uint64_t zombies_reaped;          /* orphans reaped (the main child not counted) */
   int64_t wall_minus_mono_ms;       /* unix time in ms = sv's clock + this */
   const struct metrics_process *process; /* NULL: no process_* samples */
-  const char *extra;                /* the role's families, already formatted (run.h metrics),
+  const char *extra;                /* the role's families, already formatted (supervisor.h metrics),
                                        at most METRICS_EXTRA_MAX-1 bytes; NULL if none */
 };
 

@@ -11,7 +11,7 @@ struct run_opts {
   int pdeath_signal;       /* -p SIG, 0 if unset */
   int verbosity;           /* number of -v */
   int warn_reaped;         /* -w: log each reaped orphan */
-  struct exit_remap remap; /* -e CODE, repeatable */
+  struct exitcode_remap remap; /* -e CODE, repeatable */
   int cmd_index;           /* argv index of COMMAND */
 };
 

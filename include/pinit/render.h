@@ -265,9 +265,4 @@ int render_default_address(char *buf, size_t cap);
 int render_flink_config(char **envp, const struct render_opts *opts, char *out_conf_dir,
                         size_t cap);
 
-/* `pinit render [--dry-run] [--format auto|yaml|legacy]`; argv[0] is "render".
- * --dry-run prints the rendered file on stdout and writes nothing.  Returns the exit code:
- * 0 rendered, 64 usage error, 78 bad config or the file could not be written. */
-int cmd_render(int argc, char **argv, char **envp);
-
 #endif

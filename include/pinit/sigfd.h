@@ -1,6 +1,6 @@
 /* sigfd.h - the signals pinit forwards, read from one signalfd.
  *
- * One descriptor for every forwardable signal (sig_forwardable(): all catchable signals but
+ * One descriptor for every forwardable signal (signal_forwardable(): all catchable signals but
  * SIGCHLD, which libev's ev_child reads from its own signalfd).  Opening it blocks those
  * signals in the calling thread with one sigprocmask(2) and changes no disposition, so a
  * PID 1 in a namespace still receives them and a child gets its dispositions untouched.
@@ -11,7 +11,7 @@
 
 #include <signal.h>
 
-/* The set of forwardable signals (exactly those sig_forwardable() accepts).  Pure. */
+/* The set of forwardable signals (exactly those signal_forwardable() accepts).  Pure. */
 void sigfd_set(sigset_t *set);
 
 /* Block the forwardable signals and return a non-blocking, close-on-exec signalfd for

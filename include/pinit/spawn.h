@@ -1,7 +1,7 @@
 /* spawn.h - fork and exec the main child.
  *
  * The child gets: its own process group (the foreground group of `tty_fd` when that is a
- * terminal), the signal mask and ignored set pinit was started with (signals.h), the
+ * terminal), the signal mask and ignored set pinit was started with (signal.h), the
  * caller's working directory (via `cwd_fd`), pinit's environment (or `envp`), the caller's
  * fds, optionally a notify fd, and optionally another identity (uid/gid/supplementary
  * groups).  If exec fails the child writes one log line naming the command (child_fail.h)

@@ -11,14 +11,14 @@
 #define STATUS_MESSAGE_MAX 128
 
 struct status_view {
-  const struct sv *sv;
+  const struct supervise *sv;
   struct clock_mono now; /* the clock of sv's timestamps */
   const char *deps;     /* "ok", "none", or "waiting: a:1 b:2" */
   uint64_t reaped;      /* orphans reaped */
   const char *message;  /* the child's STATUS= (NOTIFY_SOCKET), "" if none; any bytes:
                            shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
   char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
-  const char *job;      /* the role's job side, human (run.h describe), NULL if none */
+  const char *job;      /* the role's job side, human (supervisor.h describe), NULL if none */
   const char *job_json; /* the same as one JSON object of at most 400 bytes, NULL if none */
 };
 
@@ -38,7 +38,7 @@ int status_child_stopped(const struct status_view *v);
  * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
  * and "flink" (v->job_json, inserted as is) when the role has a job side.
  * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
- * up to 127 bytes (what run.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
+ * up to 127 bytes (what supervisor.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
  * the whole object (about 1680 bytes at most). */
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 

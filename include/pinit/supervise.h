@@ -1,6 +1,6 @@
 /* supervise.h - the main child's state machine: data plus one pure step function.
  *
- * sv_step() changes only the struct and returns the actions the glue (run.c) carries out:
+ * supervise_step() changes only the struct and returns the actions the glue (supervisor.c) carries out:
  * start waits, spawn, signal the child, arm the timer, start/stop probes, finish.  It never
  * calls the system (no fork, no kill, no clock): `now` is passed in (struct clock_mono: every
  * time in here is monotonic, see clock.h), so every transition can be tested by table
@@ -23,14 +23,14 @@
 #include "pinit/config.h"
 #include "pinit/exitcode.h"
 
-enum sv_state { SV_IDLE, SV_WAITING, SV_STARTING, SV_UP, SV_STOPPING, SV_BACKOFF, SV_DONE, SV_FAILED };
+enum supervise_state { SV_IDLE, SV_WAITING, SV_STARTING, SV_UP, SV_STOPPING, SV_BACKOFF, SV_DONE, SV_FAILED };
 #define SV_STATE_COUNT (SV_FAILED + 1) /* the states are 0 .. SV_STATE_COUNT-1 */
-enum sv_want { SV_WANT_UP, SV_WANT_DOWN };
+enum supervise_want { SV_WANT_UP, SV_WANT_DOWN };
 
 /* Why the last incarnation ended (and the label of pinit_service_restarts_total). */
-enum sv_reason { SV_R_NONE, SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
+enum supervise_reason { SV_R_NONE, SV_R_EXIT, SV_R_SIGNAL, SV_R_HEALTH, SV_R_MANUAL };
 
-enum sv_event_type {
+enum supervise_event_type {
   SV_EV_START,        /* begin: wait for dependencies (if any), else spawn */
   SV_EV_WAIT_DONE,    /* arg: 1 all targets up, 0 timed out */
   SV_EV_SPAWNED,      /* pid: the child the glue just forked */
@@ -44,8 +44,8 @@ enum sv_event_type {
   SV_EV_RESTART,      /* manual restart (pinit restart) */
 };
 
-struct sv_event {
-  enum sv_event_type type;
+struct supervise_event {
+  enum supervise_event_type type;
   int arg;
   pid_t pid;
   int status;
@@ -64,7 +64,7 @@ enum {
   SV_ACT_EXIT = 1 << 8,         /* done: drain the other processes, exit with exit_code */
 };
 
-struct sv_actions {
+struct supervise_actions {
   unsigned flags;
   int signal;
   int group;
@@ -72,8 +72,8 @@ struct sv_actions {
   int exit_code;
 };
 
-struct sv {
-  /* settings (copied from the config by sv_init) */
+struct supervise {
+  /* settings (copied from the config by supervise_init) */
   const char *name;
   enum restart_policy policy;
   int64_t delay_min_ms, delay_max_ms, reset_after_ms, window_ms, stop_timeout_ms;
@@ -84,11 +84,11 @@ struct sv {
   int has_waits, has_liveness, has_readiness;
   int live_threshold, ready_threshold;
   int64_t live_start_period_ms, ready_start_period_ms;
-  const struct exit_remap *remap;
+  const struct exitcode_remap *remap;
 
   /* state */
-  enum sv_state state;
-  enum sv_want want;
+  enum supervise_state state;
+  enum supervise_want want;
   pid_t pid, last_pid;
   struct clock_mono spawned_at, up_at, last_spawn_at, exited_at, timer_at, stop_requested_at; /* unset: .ms 0 */
   int failures;                 /* consecutive failures: the back-off exponent */
@@ -101,7 +101,7 @@ struct sv {
   unsigned restart_ring;
   int have_exit;
   int last_status;              /* wait status of the last incarnation */
-  enum sv_reason last_reason, stop_reason;
+  enum supervise_reason last_reason, stop_reason;
   int64_t last_backoff_ms;
   int live_fail, ready_fail;
   int healthy, ready;
@@ -112,27 +112,27 @@ struct sv {
 };
 
 /* Fill `sv` from the configuration; state IDLE, want UP.  `name` and `remap` must outlive sv. */
-void sv_init(struct sv *sv, const char *name, const struct config *cfg, const struct exit_remap *remap);
+void supervise_init(struct supervise *sv, const char *name, const struct config *cfg, const struct exitcode_remap *remap);
 
 /* Feed one event at monotonic time `now`; returns what the glue must do, in the order
  * WAIT_CANCEL, PROBES_STOP, KILL, TIMER_STOP, SPAWN, WAIT, TIMER, PROBES_START, EXIT. */
-struct sv_actions sv_step(struct sv *sv, const struct sv_event *ev, struct clock_mono now);
+struct supervise_actions supervise_step(struct supervise *sv, const struct supervise_event *ev, struct clock_mono now);
 
 /* Names, from the one table next to the enum; "?" for a value outside it.  Static strings.
- * sv_state_name: the logs' "UP"; sv_state_label: "up", as `pinit status` and the metric
- * label pinit_service_state{state} spell it; sv_reason_name: "exit", also the label of
+ * supervise_state_name: the logs' "UP"; supervise_state_label: "up", as `pinit status` and the metric
+ * label pinit_service_state{state} spell it; supervise_reason_name: "exit", also the label of
  * pinit_service_restarts_total{reason}. */
-const char *sv_state_name(enum sv_state s);
-const char *sv_state_label(enum sv_state s);
-const char *sv_reason_name(enum sv_reason r);
+const char *supervise_state_name(enum supervise_state s);
+const char *supervise_state_label(enum supervise_state s);
+const char *supervise_reason_name(enum supervise_reason r);
 
 /* 1 if the child process exists (STARTING, UP, STOPPING). */
-int sv_running(const struct sv *sv);
+int supervise_running(const struct supervise *sv);
 /* The liveness view of `pinit check`: STARTING or UP with a pid, and (when a liveness probe
  * is configured) fewer than failure_threshold failures in a row.  STOPPING is not live. */
-int sv_live(const struct sv *sv);
-/* sv_live() and state UP.  It does not look at sv->ready (the readiness probe's or notify
- * fd's verdict): the readiness view is `sv_is_ready(sv) && sv->ready`. */
-int sv_is_ready(const struct sv *sv);
+int supervise_live(const struct supervise *sv);
+/* The readiness view of `pinit check --ready`: supervise_live(), state UP and sv->ready (the
+ * readiness probe's or notify fd's verdict, 1 when neither is configured). */
+int supervise_is_ready(const struct supervise *sv);
 
 #endif

@@ -1,6 +1,6 @@
-/* libFuzzer target for the PINIT/1 protocol parsers: ctl_parse_request and ctl_parse_reply
+/* libFuzzer target for the PINIT/1 protocol parsers: control_parse_request and control_parse_reply
  * on arbitrary bytes (exact-size heap copies, so ASan sees any read past `len`), plus
- * ctl_address on the bytes as a name.  Invariants are checked, not just crashes. */
+ * control_address on the bytes as a name.  Invariants are checked, not just crashes. */
 #include "pinit/control.h"
 
 #include <stdint.h>
@@ -14,7 +14,7 @@ static const char *const verb_words[] = { "live", "ready", "status", "status-jso
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *buf;
-  enum ctl_verb verb;
+  enum control_verb verb;
   const char *why = NULL, *text = NULL;
   int rc;
 
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   buf = malloc(size ? size : 1);
   memcpy(buf, data, size);
   why = NULL;
-  rc = ctl_parse_request(buf, size, &verb, &why);
+  rc = control_parse_request(buf, size, &verb, &why);
   if(rc == 0) {
     size_t w;
     if((unsigned)verb >= sizeof(verb_words) / sizeof(verb_words[0]))
@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   /* reply: code 0..255 and a NUL-terminated text inside the buffer, or -1 */
   buf = malloc(size ? size : 1);
   memcpy(buf, data, size);
-  rc = ctl_parse_reply(buf, size, &text);
+  rc = control_parse_reply(buf, size, &text);
   if(rc >= 0) {
     if(rc > 255 || !text || text < buf || text >= buf + size)
       abort();
@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int len;
     memcpy(name, data, size);
     name[size] = '\0';
-    len = ctl_address(name, &sa);
+    len = control_address(name, &sa);
     if(len >= 0 && ((size_t)len > sizeof(sa) || sa.sun_family != AF_UNIX))
       abort();
     free(name);

@@ -14,10 +14,10 @@
 
 struct row {
   const char *what;
-  enum sv_state state;
-  enum sv_want want;
+  enum supervise_state state;
+  enum supervise_want want;
   int pid, live_fail, ready, has_readiness;
-  enum sv_reason last_reason, stop_reason;
+  enum supervise_reason last_reason, stop_reason;
   int64_t spawned_ago, exited_ago, stop_ago, timer_in; /* ms relative to NOW; -1: unset */
   int failure_restarts;
   char child_state;   /* /proc state letter of the child, 'T' stopped */
@@ -126,13 +126,13 @@ int main(void)
   }
   for(unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
     const struct row *r = &rows[i];
-    struct sv sv;
+    struct supervise sv;
     struct status_view v = { .sv = &sv, .now = { NOW }, .deps = r->deps ? r->deps : "none", .message = "",
                              .child_state = r->child_state };
     char why[256];
     int got;
 
-    sv_init(&sv, "tm", &cfg, NULL);
+    supervise_init(&sv, "tm", &cfg, NULL);
     sv.has_liveness = !r->no_liveness;
     sv.live_threshold = 3;
     sv.has_readiness = r->has_readiness;

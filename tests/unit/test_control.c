@@ -1,4 +1,4 @@
-/* Table tests for the PINIT/1 protocol: ctl_parse_request, ctl_parse_reply, ctl_address. */
+/* Table tests for the PINIT/1 protocol: control_parse_request, control_parse_reply, control_address. */
 #include "pinit/control.h"
 #include "unit.h"
 
@@ -9,7 +9,7 @@
 #include <sys/un.h>
 
 /* Lengths are given explicitly so that NULs and missing newlines can be tested; -1 = strlen. */
-static const struct { const char *in; int len; int rc; enum ctl_verb verb; const char *why; } requests[] = {
+static const struct { const char *in; int len; int rc; enum control_verb verb; const char *why; } requests[] = {
   { "PINIT/1 live\n", -1, 0, CTL_LIVE, NULL },
   { "PINIT/1 ready\n", -1, 0, CTL_READY, NULL },
   { "PINIT/1 status\n", -1, 0, CTL_STATUS, NULL },
@@ -91,12 +91,12 @@ int main(void)
   for(unsigned i = 0; i < sizeof(requests) / sizeof(requests[0]); i++) {
     size_t len = requests[i].len < 0 ? strlen(requests[i].in) : (size_t)requests[i].len;
     char buf[128];
-    enum ctl_verb verb = (enum ctl_verb)-1;
+    enum control_verb verb = (enum control_verb)-1;
     const char *why = NULL;
     int rc;
     memcpy(buf, requests[i].in, len); /* exactly len bytes: no terminator to lean on */
     memset(buf + len, 'X', sizeof(buf) - len);
-    rc = ctl_parse_request(buf, len, &verb, &why);
+    rc = control_parse_request(buf, len, &verb, &why);
     if(rc != requests[i].rc)
       fprintf(stderr, "request %u: rc %d, want %d (why %s)\n", i, rc, requests[i].rc, why ? why : "-");
     CHECK_INT(rc, requests[i].rc);
@@ -111,7 +111,7 @@ int main(void)
     char buf[64];
     const char *text = NULL;
     int n = snprintf(buf, sizeof(buf), "PINIT/1 %d text %d\n", code, code);
-    int rc = ctl_parse_reply(buf, (size_t)n, &text);
+    int rc = control_parse_reply(buf, (size_t)n, &text);
     char want[32];
     snprintf(want, sizeof(want), "text %d", code);
     if(code < 256) {
@@ -128,7 +128,7 @@ int main(void)
     int rc;
     memcpy(buf, replies[i].in, len);
     memset(buf + len, 'X', sizeof(buf) - len);
-    rc = ctl_parse_reply(buf, len, &text);
+    rc = control_parse_reply(buf, len, &text);
     if(rc != replies[i].rc)
       fprintf(stderr, "reply %u: rc %d, want %d\n", i, rc, replies[i].rc);
     CHECK_INT(rc, replies[i].rc);
@@ -145,7 +145,7 @@ int main(void)
     memcpy(big, "PINIT/1 3 ", 10);
     memset(big + 10, 'a', CTL_REPLY_MAX - 11);
     big[CTL_REPLY_MAX - 1] = '\n';
-    CHECK_INT(ctl_parse_reply(big, sizeof(big), &text), 3);
+    CHECK_INT(control_parse_reply(big, sizeof(big), &text), 3);
     CHECK_INT(strlen(text), CTL_REPLY_MAX - 11);
   }
 
@@ -153,13 +153,13 @@ int main(void)
   {
     char name[CTL_NAME_MAX], want[CTL_NAME_MAX];
     struct stat pid_ns, mnt_ns;
-    CHECK_STR(ctl_socket_name("@configured", name, sizeof(name)), "@configured");
-    CHECK_STR(ctl_socket_name("/run/p.sock", name, sizeof(name)), "/run/p.sock");
+    CHECK_STR(control_socket_name("@configured", name, sizeof(name)), "@configured");
+    CHECK_STR(control_socket_name("/run/p.sock", name, sizeof(name)), "/run/p.sock");
     if(stat("/proc/self/ns/pid", &pid_ns) == 0 && stat("/proc/self/ns/mnt", &mnt_ns) == 0) {
       snprintf(want, sizeof(want), "@pinit-%llu-%llu", (unsigned long long)pid_ns.st_ino,
                (unsigned long long)mnt_ns.st_ino);
-      CHECK_STR(ctl_socket_name("", name, sizeof(name)), want);
-      CHECK_STR(ctl_socket_name(NULL, name, sizeof(name)), want);
+      CHECK_STR(control_socket_name("", name, sizeof(name)), want);
+      CHECK_STR(control_socket_name(NULL, name, sizeof(name)), want);
       CHECK(pid_ns.st_ino != mnt_ns.st_ino);
     }
   }
@@ -171,42 +171,42 @@ int main(void)
     size_t cap = sizeof(sa.sun_path);
     int len;
 
-    len = ctl_address("@pinit", &sa);
+    len = control_address("@pinit", &sa);
     CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + 6));
     CHECK_INT(sa.sun_family, AF_UNIX);
     CHECK(sa.sun_path[0] == '\0' && !memcmp(sa.sun_path + 1, "pinit", 5));
 
-    len = ctl_address("/run/pinit.sock", &sa);
+    len = control_address("/run/pinit.sock", &sa);
     CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + 16));
     CHECK_STR(sa.sun_path, "/run/pinit.sock");
     CHECK_INT(sa.sun_family, AF_UNIX);
 
-    CHECK_INT(ctl_address("", &sa), -1);
-    CHECK_INT(ctl_address(NULL, &sa), -1);
-    CHECK_INT(ctl_address("@", &sa), -1);
-    CHECK_INT(ctl_address("/", &sa), -1);
+    CHECK_INT(control_address("", &sa), -1);
+    CHECK_INT(control_address(NULL, &sa), -1);
+    CHECK_INT(control_address("@", &sa), -1);
+    CHECK_INT(control_address("/", &sa), -1);
 
     /* a path needs room for its NUL: cap-1 characters fit, cap do not */
     memset(name, 'p', sizeof(name));
     name[0] = '/';
     name[cap - 1] = '\0';
-    CHECK_INT(ctl_address(name, &sa), (int)(offsetof(struct sockaddr_un, sun_path) + cap));
+    CHECK_INT(control_address(name, &sa), (int)(offsetof(struct sockaddr_un, sun_path) + cap));
     CHECK_STR(sa.sun_path, name);
     name[cap - 1] = 'p';
     name[cap] = '\0';
-    CHECK_INT(ctl_address(name, &sa), -1);
+    CHECK_INT(control_address(name, &sa), -1);
     name[150] = '\0';
-    CHECK_INT(ctl_address(name, &sa), -1);
+    CHECK_INT(control_address(name, &sa), -1);
     /* abstract names of up to cap-1 characters after '@' */
     memset(name, 'a', sizeof(name));
     name[0] = '@';
     name[cap - 1] = '\0';
-    len = ctl_address(name, &sa);
+    len = control_address(name, &sa);
     CHECK_INT(len, (int)(offsetof(struct sockaddr_un, sun_path) + cap - 1));
     CHECK(sa.sun_path[0] == '\0' && sa.sun_path[1] == 'a' && sa.sun_path[cap - 2] == 'a');
     name[cap - 1] = 'a';
     name[cap + 5] = '\0';
-    CHECK_INT(ctl_address(name, &sa), -1);
+    CHECK_INT(control_address(name, &sa), -1);
   }
   return unit_done("control");
 }

@@ -97,7 +97,7 @@ static void hooks(void)
   char root[] = "/tmp/pinit-job-XXXXXX", sp[128], ck[128], cmd[512], text[512], json[640], met[2048], why[96];
   struct render_kv kv[2];
   struct render_result conf;
-  const struct run_hooks *h;
+  const struct supervisor_hooks *h;
 
   CHECK(mkdtemp(root) != NULL);
   snprintf(sp, sizeof(sp), "file://%s/sp", root);

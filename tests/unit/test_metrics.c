@@ -13,7 +13,7 @@
 static char out[METRICS_MAX + 1];
 
 /* A supervisor of `name` in `state`, nothing else set. */
-static void sv_make(struct sv *sv, const char *name, enum sv_state state)
+static void supervise_make(struct supervise *sv, const char *name, enum supervise_state state)
 {
   memset(sv, 0, sizeof(*sv));
   sv->name = name;
@@ -22,7 +22,7 @@ static void sv_make(struct sv *sv, const char *name, enum sv_state state)
   sv->live_threshold = 3;
 }
 
-static size_t format(const struct sv *sv, const struct waiter *w, const struct metrics_process *p, int64_t now,
+static size_t format(const struct supervise *sv, const struct waiter *w, const struct metrics_process *p, int64_t now,
                      int64_t wall_minus)
 {
   struct status_view st = { sv, { now }, "none", 0, "", 0, NULL, NULL };
@@ -118,9 +118,9 @@ static int well_formed(const char *text)
 
 static void test_idle_and_families(void)
 {
-  struct sv sv;
+  struct supervise sv;
   size_t n;
-  sv_make(&sv, "jobmanager", SV_IDLE);
+  supervise_make(&sv, "jobmanager", SV_IDLE);
   n = format(&sv, NULL, NULL, 1000, 0);
   CHECK(n < sizeof(out) && n == strlen(out));
   CHECK(well_formed(out));
@@ -163,9 +163,9 @@ static void test_states_one_hot(void)
 {
   static const char *const names[] = { "idle", "waiting", "starting", "up", "stopping", "backoff", "done", "failed" };
   for(int s = SV_IDLE; s <= SV_FAILED; s++) {
-    struct sv sv;
+    struct supervise sv;
     int ones = 0;
-    sv_make(&sv, "x", (enum sv_state)s);
+    supervise_make(&sv, "x", (enum supervise_state)s);
     if(s == SV_STARTING || s == SV_UP || s == SV_STOPPING)
       sv.pid = 42;
     format(&sv, NULL, NULL, 1000, 0);
@@ -185,8 +185,8 @@ static void test_states_one_hot(void)
 
 static void test_running_child(void)
 {
-  struct sv sv;
-  sv_make(&sv, "taskmanager", SV_UP);
+  struct supervise sv;
+  supervise_make(&sv, "taskmanager", SV_UP);
   sv.pid = 42;
   sv.has_liveness = 1;
   sv.healthy = sv.ready = 1;
@@ -283,7 +283,7 @@ static struct wait_item items[WAIT_MAX_TARGETS];
 static void test_dependencies(void)
 {
   struct waiter w;
-  struct sv sv;
+  struct supervise sv;
   memset(&w, 0, sizeof(w));
   memset(items, 0, sizeof(items));
   w.items = items;
@@ -296,7 +296,7 @@ static void test_dependencies(void)
   snprintf(items[3].probe.target.name, PROBE_NAME_MAX, "jobmanager:6123"); /* repeated, not up */
   snprintf(items[4].probe.target.name, PROBE_NAME_MAX, "[::1]:6123");
   items[4].up = 1;
-  sv_make(&sv, "x", SV_WAITING);
+  supervise_make(&sv, "x", SV_WAITING);
   format(&sv, &w, NULL, 1000, 0);
   CHECK(well_formed(out));
   CHECK(has_line("pinit_dependency_up{target=\"jobmanager:6123\"} 0"));
@@ -321,7 +321,7 @@ static void test_dependencies(void)
 static void test_process(void)
 {
   struct metrics_process p;
-  struct sv sv;
+  struct supervise sv;
   time_t now = time(NULL);
 
   CHECK_INT(metrics_process_read(&p), 0);
@@ -336,7 +336,7 @@ static void test_process(void)
     metrics_process_read(&p);
     CHECK(p.start_time_seconds == first); /* stable across scrapes */
   }
-  sv_make(&sv, "x", SV_IDLE);
+  supervise_make(&sv, "x", SV_IDLE);
   format(&sv, NULL, &p, 1000, 0);
   CHECK(well_formed(out));
   static const char *const fams[] = {
@@ -360,10 +360,10 @@ static void test_process(void)
 
 static void test_truncation(void)
 {
-  struct sv sv;
+  struct supervise sv;
   char small[700];
   size_t full, n;
-  sv_make(&sv, "x", SV_UP);
+  supervise_make(&sv, "x", SV_UP);
   full = format(&sv, NULL, NULL, 1000, 0);
   {
     struct status_view st = { &sv, { 1000 }, "none", 0, "", 0, NULL, NULL };
@@ -383,11 +383,11 @@ static void test_truncation(void)
 static void test_worst_case_size(void)
 {
   struct waiter w;
-  struct sv sv;
+  struct supervise sv;
   struct metrics_process p = { 1, 1, 1, DBL_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX, -DBL_MAX };
   size_t fixed, n;
 
-  sv_make(&sv, "x", SV_BACKOFF);
+  supervise_make(&sv, "x", SV_BACKOFF);
   for(int i = 0; i <= SV_R_MANUAL; i++)
     sv.restarts_by[i] = UINT32_MAX;
   sv.live_ok_total = sv.live_fail_total = UINT64_MAX;

@@ -111,7 +111,7 @@ static void run_case(const struct opts_case *c, unsigned idx)
     int listed = 0;
     for(int j = 0; j < 4 && c->remap[j] >= 0; j++)
       listed |= c->remap[j] == code;
-    if(exit_code_from_status(code << 8, &o.remap) != (listed ? 0 : code)) {
+    if(exitcode_from_status(code << 8, &o.remap) != (listed ? 0 : code)) {
       fprintf(stderr, "case %u: code %d remapped=%d, want %d\n", idx, code, !listed, listed);
       CHECK(0);
       return;

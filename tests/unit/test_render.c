@@ -2,6 +2,7 @@
  * of docs flink-notes.md, every rule, the quoting table), then the file layer in temp dirs
  * (atomic write, FLINK_CONF_DIR, version detection, conf dir copy, `pinit render`), then a
  * timing of a 1,000-line FLINK_PROPERTIES. */
+#include "pinit/cmd.h"
 #include "pinit/render.h"
 #include "unit.h"
 
@@ -804,22 +805,22 @@ static void run_cmd(void)
   snprintf(home, sizeof(home), "%s/cmd", tmproot);
   make_home(home, "flink-dist-2.0.0.jar");
   snprintf(fh, sizeof(fh), "FLINK_HOME=%s", home);
-  CHECK_INT(cmd_render(2, a1, envp), 64);
-  CHECK_INT(cmd_render(3, a2, envp), 64);
-  CHECK_INT(cmd_render(2, a3, envp), 64);
+  CHECK_INT(render_cmd(2, a1, envp), 64);
+  CHECK_INT(render_cmd(3, a2, envp), 64);
+  CHECK_INT(render_cmd(2, a3, envp), 64);
   fflush(stdout);
   int saved = dup(1), null = open("/dev/null", O_WRONLY);
   dup2(null, 1);
-  CHECK_INT(cmd_render(3, a4, envp), 0);
+  CHECK_INT(render_cmd(3, a4, envp), 0);
   dup2(saved, 1);
   close(saved);
   close(null);
   snprintf(path, sizeof(path), "%s/conf/config.yaml", home);
   CHECK(access(path, F_OK) < 0);
-  CHECK_INT(cmd_render(1, a5, envp), 0);
+  CHECK_INT(render_cmd(1, a5, envp), 0);
   CHECK(get_file(path) && strstr(get_file(path), "\njobmanager.rpc.address: jm\n"));
   put_file(path, "a: [\n");
-  CHECK_INT(cmd_render(1, a5, envp), 78);
+  CHECK_INT(render_cmd(1, a5, envp), 78);
   CHECK_STR(get_file(path), "a: [\n");
 }
 

@@ -1,6 +1,6 @@
 /* Table tests for sigfd.c: the set is the forwarding table, and a blocked signal comes out
  * of the descriptor once. */
-#include "pinit/sig.h"
+#include "pinit/signal.h"
 #include "pinit/sigfd.h"
 #include "unit.h"
 
@@ -13,10 +13,10 @@ int main(void)
   sigset_t set, before, after;
   int fd;
 
-  /* the set is sig_forwardable(), signal by signal */
+  /* the set is signal_forwardable(), signal by signal */
   sigfd_set(&set);
   for(int s = 1; s < NSIG; s++)
-    CHECK_INT(sigismember(&set, s) == 1, sig_forwardable(s));
+    CHECK_INT(sigismember(&set, s) == 1, signal_forwardable(s));
 
   /* open: the forwardable signals are blocked, nothing else is */
   sigprocmask(SIG_SETMASK, NULL, &before);
@@ -24,7 +24,7 @@ int main(void)
   CHECK(fd >= 0);
   sigprocmask(SIG_SETMASK, NULL, &after);
   for(int s = 1; s < NSIG; s++)
-    CHECK_INT(sigismember(&after, s) == 1, sig_forwardable(s) || sigismember(&before, s) == 1);
+    CHECK_INT(sigismember(&after, s) == 1, signal_forwardable(s) || sigismember(&before, s) == 1);
 
   /* nothing pending: 0; a raised signal: its number, once */
   CHECK_INT(sigfd_next(fd), 0);

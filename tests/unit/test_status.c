@@ -122,7 +122,7 @@ static int json_valid(const char *s)
 
 static struct config cfg;
 
-static void make_sv(struct sv *sv, const char *name)
+static void make_sv(struct supervise *sv, const char *name)
 {
   char *envp[] = { "PINIT_CONFIG=/dev/null", NULL };
   struct config_error err;
@@ -130,7 +130,7 @@ static void make_sv(struct sv *sv, const char *name)
     fprintf(stderr, "config_load: %s\n", err.msg);
     exit(2);
   }
-  sv_init(sv, name, &cfg, NULL);
+  supervise_init(sv, name, &cfg, NULL);
 }
 
 #define NOW 10000000LL /* ms: ~2.8h of monotonic clock */
@@ -170,7 +170,7 @@ static void check_line(const struct status_view *v, const char *want)
 
 int main(void)
 {
-  struct sv sv;
+  struct supervise sv;
   struct status_view v = { &sv, { NOW }, NULL, 0, "", 0, NULL, NULL };
   char buf[64];
 
@@ -321,7 +321,7 @@ int main(void)
                                         NULL });
   check_line(&v, "we\"ird\\name: up (pid 5) 0s, healthy 0s, restarts 0, deps a\"b, status \"?]0;owned??[2J??31m caf\xc3\xa9\"");
 
-  /* ---- the largest inputs run.c passes (deps[512], message[128], cap CTL_REPLY_MAX-32) give
+  /* ---- the largest inputs supervisor.c passes (deps[512], message[128], cap CTL_REPLY_MAX-32) give
    * complete JSON (status.h: cap >= 2016 holds the whole object); a smaller cap truncates
    * without overrunning ---- */
   {

@@ -11,7 +11,7 @@
 #include "pinit/config.h"
 #include "pinit/duration.h"
 #include "pinit/log.h"
-#include "pinit/sig.h"
+#include "pinit/signal.h"
 #include "pinit/supervise.h"
 #include "unit.h"
 
@@ -26,12 +26,12 @@
 
 static int64_t now;
 static struct config base_cfg;
-static struct exit_remap no_remap;
+static struct exitcode_remap no_remap;
 
-static struct sv_actions step(struct sv *sv, enum sv_event_type t, int arg, pid_t pid, int status)
+static struct supervise_actions step(struct supervise *sv, enum supervise_event_type t, int arg, pid_t pid, int status)
 {
-  struct sv_event ev = { t, arg, pid, status };
-  return sv_step(sv, &ev, (struct clock_mono){ now });
+  struct supervise_event ev = { t, arg, pid, status };
+  return supervise_step(sv, &ev, (struct clock_mono){ now });
 }
 
 /* A config from config_load with a controlled environment (PINIT_CONFIG=/dev/null: an
@@ -51,9 +51,9 @@ static void load_cfg(struct config *cfg, char **extra)
 }
 
 /* A plain supervisor: policy always, no waits, no probes. */
-static void plain(struct sv *sv, enum restart_policy policy)
+static void plain(struct supervise *sv, enum restart_policy policy)
 {
-  sv_init(sv, "svc", &base_cfg, &no_remap);
+  supervise_init(sv, "svc", &base_cfg, &no_remap);
   sv->policy = policy;
   now = T0;
 }
@@ -99,9 +99,9 @@ static const char *const ev_names[] = { "START", "WAIT_DONE(1)", "WAIT_DONE(0)",
 #define PID2 101
 
 /* Settings for the table: waits, readiness and liveness all configured, policy always. */
-static void table_sv(struct sv *sv)
+static void table_sv(struct supervise *sv)
 {
-  sv_init(sv, "svc", &base_cfg, &no_remap);
+  supervise_init(sv, "svc", &base_cfg, &no_remap);
   sv->policy = POLICY_ALWAYS;
   sv->has_waits = sv->has_readiness = sv->has_liveness = 1;
   sv->live_threshold = 3;
@@ -111,7 +111,7 @@ static void table_sv(struct sv *sv)
 }
 
 /* Bring sv into state s through the machine itself; returns 0 if a step went wrong. */
-static int reach(struct sv *sv, enum setup s)
+static int reach(struct supervise *sv, enum setup s)
 {
   table_sv(sv);
   if(s == S_IDLE)
@@ -169,8 +169,8 @@ static int reach(struct sv *sv, enum setup s)
 struct row {
   enum setup in;
   enum ev_kind on;
-  enum sv_state to;
-  enum sv_want want;
+  enum supervise_state to;
+  enum supervise_want want;
   unsigned does;
   int sig, group;   /* with SV_ACT_KILL: the signal, and whether it goes to the process group */
   int64_t timer_in; /* with SV_ACT_TIMER: the timer is armed for now + timer_in (ms) */
@@ -255,17 +255,17 @@ static void table(void)
   int pairs = 0;
   for(int s = 0; s < S_COUNT; s++) {
     for(int e = 0; e < E_COUNT; e++) {
-      struct sv sv;
-      struct sv_actions a;
+      struct supervise sv;
+      struct supervise_actions a;
       const struct row *r = find_row(s, e);
-      enum sv_state st0;
-      enum sv_want want0;
+      enum supervise_state st0;
+      enum supervise_want want0;
       pid_t pid0;
       int64_t timer0;
       int bad = 0;
 
       if(!reach(&sv, s)) {
-        fprintf(stderr, "setup %s failed: state %s\n", setup_names[s], sv_state_name(sv.state));
+        fprintf(stderr, "setup %s failed: state %s\n", setup_names[s], supervise_state_name(sv.state));
         CHECK(0);
         continue;
       }
@@ -315,14 +315,14 @@ static void table(void)
       }
       if(bad) {
         fprintf(stderr, "%s x %s: got state %s want %s, flags 0x%x sig %d group %d timer %+lld exit %d",
-                setup_names[s], ev_names[e], sv_state_name(sv.state), sv.want == SV_WANT_UP ? "up" : "down", a.flags,
+                setup_names[s], ev_names[e], supervise_state_name(sv.state), sv.want == SV_WANT_UP ? "up" : "down", a.flags,
                 a.signal, a.group, (long long)(a.timer_at.ms - now), a.exit_code);
         if(r)
           fprintf(stderr, "; expected state %s want %s flags 0x%x sig %d group %d timer %+lld exit %d\n",
-                  sv_state_name(r->to), r->want == SV_WANT_UP ? "up" : "down", r->does, r->sig, r->group,
+                  supervise_state_name(r->to), r->want == SV_WANT_UP ? "up" : "down", r->does, r->sig, r->group,
                   (long long)r->timer_in, r->exit);
         else
-          fprintf(stderr, "; expected nothing (state %s)\n", sv_state_name(st0));
+          fprintf(stderr, "; expected nothing (state %s)\n", supervise_state_name(st0));
       }
       CHECK(!bad);
     }
@@ -334,8 +334,8 @@ static void table(void)
 
 static void spawn_contexts(void)
 {
-  struct sv sv;
-  struct sv_actions a;
+  struct supervise sv;
+  struct supervise_actions a;
 
   /* IDLE, no waits: START asks for a spawn; SPAWNED moves on (UP without readiness) */
   plain(&sv, POLICY_ALWAYS);
@@ -348,7 +348,7 @@ static void spawn_contexts(void)
   CHECK_INT(a.flags, SV_ACT_PROBES_START);
   CHECK_INT(sv.pid, PID1);
   CHECK_INT(sv.restarts, 0); /* the first spawn is not a restart */
-  CHECK(sv_running(&sv) && sv_live(&sv) && sv_is_ready(&sv));
+  CHECK(supervise_running(&sv) && supervise_live(&sv) && supervise_is_ready(&sv));
   CHECK_INT(sv.healthy, 1);
   CHECK_INT(sv.ready, 1);
 
@@ -359,19 +359,19 @@ static void spawn_contexts(void)
   a = step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   CHECK_INT(sv.state, SV_STARTING);
   CHECK_INT(a.flags, SV_ACT_PROBES_START);
-  CHECK(sv_running(&sv) && sv_live(&sv) && !sv_is_ready(&sv));
+  CHECK(supervise_running(&sv) && supervise_live(&sv) && !supervise_is_ready(&sv));
   now += 5000;
   step(&sv, SV_EV_READY, 1, 0, 0);
   CHECK_INT(sv.state, SV_UP);
   CHECK_INT(sv.up_at.ms, now);
-  CHECK(sv_is_ready(&sv));
+  CHECK(supervise_is_ready(&sv));
 
   /* WAITING: WAIT_DONE(1) asks for the spawn, SPAWNED moves on */
   plain(&sv, POLICY_NEVER);
   sv.has_waits = 1;
   CHECK_INT(step(&sv, SV_EV_START, 0, 0, 0).flags, SV_ACT_WAIT);
   CHECK_INT(sv.state, SV_WAITING);
-  CHECK(!sv_live(&sv) && !sv_running(&sv));
+  CHECK(!supervise_live(&sv) && !supervise_running(&sv));
   CHECK_INT(step(&sv, SV_EV_WAIT_DONE, 1, 0, 0).flags, SV_ACT_SPAWN);
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   CHECK_INT(sv.state, SV_UP);
@@ -444,7 +444,7 @@ static double half(void)
 static void crash_loop_curve(void)
 {
   static const int64_t gaps[] = { 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000 };
-  struct sv sv;
+  struct supervise sv;
   int64_t spawn_at[9];
   pid_t pid = PID1;
 
@@ -453,14 +453,14 @@ static void crash_loop_curve(void)
   step(&sv, SV_EV_SPAWNED, 0, pid, 0);
   spawn_at[0] = now;
   for(int k = 1; k <= 8; k++) {
-    struct sv_actions a = step(&sv, SV_EV_EXITED, 0, pid, EXIT_ST(1));
+    struct supervise_actions a = step(&sv, SV_EV_EXITED, 0, pid, EXIT_ST(1));
     CHECK_INT(sv.state, SV_BACKOFF);
     CHECK_INT(sv.failures, k);
     CHECK_INT(sv.last_backoff_ms, gaps[k - 1]);
     /* a timer that fires early is armed again for the same deadline, never dropped */
     now = a.timer_at.ms - 1;
     {
-      struct sv_actions early = step(&sv, SV_EV_TIMER, 0, 0, 0);
+      struct supervise_actions early = step(&sv, SV_EV_TIMER, 0, 0, 0);
       CHECK_INT(early.flags, SV_ACT_TIMER);
       CHECK_INT(early.timer_at.ms, a.timer_at.ms);
     }
@@ -488,7 +488,7 @@ static void crash_loop_curve(void)
     step(&sv, SV_EV_START, 0, 0, 0);
     step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
     for(int k = 1; k <= 7; k++) {
-      struct sv_actions a;
+      struct supervise_actions a;
       now += 1500; /* lives 1.5 s: the 1 s gap does not interfere */
       a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(2));
       CHECK(a.timer_at.ms - now <= gaps[k - 1] && a.timer_at.ms - now >= gaps[k - 1] * 9 / 10);
@@ -507,7 +507,7 @@ static void crash_loop_curve(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   for(int k = 1; k <= 5; k++) {
     int64_t spawned = now;
-    struct sv_actions a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
+    struct supervise_actions a = step(&sv, SV_EV_EXITED, 0, sv.pid, EXIT_ST(1));
     CHECK_INT(a.timer_at.ms - spawned, 1000);
     now = a.timer_at.ms;
     step(&sv, SV_EV_TIMER, 0, 0, 0);
@@ -529,8 +529,8 @@ static void crash_loop_curve(void)
 static void reset_after(void)
 {
   for(int variant = 0; variant < 3; variant++) {
-    struct sv sv;
-    struct sv_actions a;
+    struct supervise sv;
+    struct supervise_actions a;
     plain(&sv, POLICY_ALWAYS);
     if(variant == 2)
       sv.has_readiness = 1;
@@ -571,7 +571,7 @@ static void reset_after(void)
   }
   /* reset_after also applies after a liveness restart */
   {
-    struct sv sv;
+    struct supervise sv;
     plain(&sv, POLICY_ALWAYS);
     sv.has_liveness = 1;
     sv.live_threshold = 1;
@@ -619,12 +619,12 @@ static void policies(void)
     { POLICY_ALWAYS, SIG_ST(SIGKILL), -1, 0, 0 },
   };
   for(unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    struct exit_remap remap = { { 0 } };
-    struct sv sv;
-    struct sv_actions a;
+    struct exitcode_remap remap = { { 0 } };
+    struct supervise sv;
+    struct supervise_actions a;
     if(cases[i].remap_code >= 0)
-      exit_remap_add(&remap, cases[i].remap_code);
-    sv_init(&sv, "svc", &base_cfg, &remap);
+      exitcode_remap_add(&remap, cases[i].remap_code);
+    supervise_init(&sv, "svc", &base_cfg, &remap);
     sv.policy = cases[i].policy;
     now = T0;
     step(&sv, SV_EV_START, 0, 0, 0);
@@ -635,7 +635,7 @@ static void policies(void)
       CHECK_INT(sv.state, SV_DONE);
       CHECK_INT(a.flags, SV_ACT_PROBES_STOP | SV_ACT_EXIT);
       CHECK_INT(a.exit_code, cases[i].code);
-      CHECK(!sv_running(&sv) && !sv_live(&sv));
+      CHECK(!supervise_running(&sv) && !supervise_live(&sv));
     }
     else {
       CHECK_INT(sv.state, SV_BACKOFF);
@@ -643,12 +643,12 @@ static void policies(void)
       CHECK_INT(a.timer_at.ms, now + 1000);
     }
     if((int)sv.state != (cases[i].done ? SV_DONE : SV_BACKOFF))
-      fprintf(stderr, "policy case %u: state %s\n", i, sv_state_name(sv.state));
+      fprintf(stderr, "policy case %u: state %s\n", i, supervise_state_name(sv.state));
   }
 }
 
 /* Run a crash loop until the machine stops backing off; returns the number of spawns. */
-static int crash_until_settled(struct sv *sv, int64_t lifetime, int max_spawns, int last_code)
+static int crash_until_settled(struct supervise *sv, int64_t lifetime, int max_spawns, int last_code)
 {
   int spawns = 1;
   step(sv, SV_EV_START, 0, 0, 0);
@@ -667,8 +667,8 @@ static int crash_until_settled(struct sv *sv, int64_t lifetime, int max_spawns, 
 
 static void crash_loop_limits(void)
 {
-  struct sv sv;
-  struct sv_actions a;
+  struct supervise sv;
+  struct supervise_actions a;
 
   /* max_restarts 3, on_give_up exit: 4 runs, then DONE with the last child's code */
   plain(&sv, POLICY_ALWAYS);
@@ -700,7 +700,7 @@ static void crash_loop_limits(void)
   CHECK_INT(crash_until_settled(&sv, 0, 4, 42), 4);
   CHECK_INT(sv.state, SV_FAILED);
   CHECK_INT(sv.timer_at.ms, 0);
-  CHECK(!sv_running(&sv) && !sv_live(&sv) && !sv_is_ready(&sv));
+  CHECK(!supervise_running(&sv) && !supervise_live(&sv) && !supervise_is_ready(&sv));
   CHECK_INT(sv.want, SV_WANT_UP);
   now += 10000;
   CHECK_INT(step(&sv, SV_EV_TIMER, 0, 0, 0).flags, 0);
@@ -710,7 +710,7 @@ static void crash_loop_limits(void)
   step(&sv, SV_EV_SPAWNED, 0, 500, 0);
   CHECK_INT(sv.state, SV_UP);
   CHECK_INT(sv.failures, 0);
-  CHECK(sv_live(&sv));
+  CHECK(supervise_live(&sv));
 
   /* window 10 s, max 2: quick deaths (restarts at +1 s, +3 s) give up after 2 restarts */
   plain(&sv, POLICY_ALWAYS);
@@ -747,7 +747,7 @@ static void crash_loop_limits(void)
   }
   now += 50000; /* +57 s: all three within 60 s -> give up */
   {
-    struct sv copy = sv;
+    struct supervise copy = sv;
     step(&copy, SV_EV_EXITED, 0, copy.pid, EXIT_ST(1));
     CHECK_INT(copy.state, SV_DONE);
   }
@@ -758,8 +758,8 @@ static void crash_loop_limits(void)
 
 static void liveness(void)
 {
-  struct sv sv;
-  struct sv_actions a;
+  struct supervise sv;
+  struct supervise_actions a;
 
   plain(&sv, POLICY_ALWAYS);
   sv.has_liveness = 1;
@@ -775,14 +775,14 @@ static void liveness(void)
   }
   CHECK_INT(sv.state, SV_UP);
   CHECK_INT(sv.live_fail, 0);
-  CHECK(sv_live(&sv));
+  CHECK(supervise_live(&sv));
 
   /* after it: below the threshold nothing happens; a success resets the count */
   now = T0 + 30000;
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
   CHECK_INT(sv.live_fail, 2);
-  CHECK(sv_live(&sv));
+  CHECK(supervise_live(&sv));
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 1, 0, 0).flags, 0);
   CHECK_INT(sv.live_fail, 0);
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
@@ -799,8 +799,8 @@ static void liveness(void)
   CHECK_INT(a.group, 1);
   CHECK_INT(a.timer_at.ms, now + 8000);
   CHECK_INT(sv.healthy, 0);
-  CHECK(!sv_live(&sv));
-  CHECK(sv_running(&sv));
+  CHECK(!supervise_live(&sv));
+  CHECK(supervise_running(&sv));
   /* more probe results while stopping change nothing */
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 1, 0, 0).flags, 0);
@@ -858,13 +858,13 @@ static void liveness(void)
   step(&sv, SV_EV_SPAWNED, 0, PID1, 0);
   step(&sv, SV_EV_READINESS, 1, 0, 0);
   CHECK_INT(sv.state, SV_UP);
-  CHECK(sv_is_ready(&sv) && sv.ready);
+  CHECK(supervise_is_ready(&sv));
   CHECK_INT(step(&sv, SV_EV_READINESS, 0, 0, 0).flags, 0);
   CHECK_INT(sv.ready, 1);
   CHECK_INT(step(&sv, SV_EV_READINESS, 0, 0, 0).flags, 0);
   CHECK_INT(sv.ready, 0);
   CHECK_INT(sv.state, SV_UP);
-  CHECK(sv_live(&sv));
+  CHECK(supervise_live(&sv));
   step(&sv, SV_EV_READINESS, 1, 0, 0);
   CHECK_INT(sv.ready, 1);
   CHECK_INT(sv.ready_fail, 0);
@@ -872,8 +872,8 @@ static void liveness(void)
 
 static void stopping(void)
 {
-  struct sv sv;
-  struct sv_actions a;
+  struct supervise sv;
+  struct supervise_actions a;
 
   /* SIGTERM during back-off: DONE at once, no spawn, timer off; the old timer is inert */
   plain(&sv, POLICY_ALWAYS);
@@ -989,8 +989,8 @@ static void stopping(void)
 
 static void manual_restart(void)
 {
-  struct sv sv;
-  struct sv_actions a;
+  struct supervise sv;
+  struct supervise_actions a;
 
   /* a manual restart right after a spawn waits only for the 1 s gap, and does not grow
    * the back-off exponent */
@@ -1065,7 +1065,7 @@ static void manual_restart(void)
     a = step(&sv, SV_EV_EXITED, 0, sv.pid, SIG_ST(SIGTERM));
     if(sv.state != SV_BACKOFF) {
       fprintf(stderr, "manual restart %d with max_restarts=2: state %s, exit %d (a manual restart counted as a "
-                      "crash)\n", k, sv_state_name(sv.state), a.exit_code);
+                      "crash)\n", k, supervise_state_name(sv.state), a.exit_code);
       break;
     }
     now = sv.timer_at.ms;
@@ -1078,11 +1078,11 @@ static void manual_restart(void)
 
 static void misc(void)
 {
-  struct sv sv;
+  struct supervise sv;
   struct config cfg;
   char logbuf[2048];
 
-  /* sv_init copies the config */
+  /* supervise_init copies the config */
   {
     char *env[] = { "PINIT_RESTART_POLICY=on-failure", "PINIT_RESTART_DELAY_MIN=2s", "PINIT_RESTART_DELAY_MAX=20s",
                     "PINIT_RESTART_RESET_AFTER=90s", "PINIT_RESTART_MAX_RESTARTS=7", "PINIT_RESTART_WINDOW=5m",
@@ -1090,7 +1090,7 @@ static void misc(void)
                     "PINIT_LIVENESS_TCP=127.0.0.1:1", "PINIT_LIVENESS_FAILURE_THRESHOLD=4",
                     "PINIT_LIVENESS_START_PERIOD=20s", "PINIT_WAIT=tcp://127.0.0.1:2", NULL };
     load_cfg(&cfg, env);
-    sv_init(&sv, "jm", &cfg, &no_remap);
+    supervise_init(&sv, "jm", &cfg, &no_remap);
     CHECK_STR(sv.name, "jm");
     CHECK_INT(sv.policy, POLICY_ON_FAILURE);
     CHECK_INT(sv.delay_min_ms, 2000);
@@ -1108,30 +1108,30 @@ static void misc(void)
     CHECK_INT(sv.live_start_period_ms, 20000);
     CHECK_INT(sv.state, SV_IDLE);
     CHECK_INT(sv.want, SV_WANT_UP);
-    CHECK(!sv_running(&sv) && !sv_live(&sv));
+    CHECK(!supervise_running(&sv) && !supervise_live(&sv));
   }
   {
     char *env[] = { "PINIT_NOTIFY_FD=5", NULL };
     load_cfg(&cfg, env);
-    sv_init(&sv, "jm", &cfg, &no_remap);
+    supervise_init(&sv, "jm", &cfg, &no_remap);
     CHECK_INT(sv.has_readiness, 1); /* a notify fd gates readiness */
   }
   /* names */
-  CHECK_STR(sv_state_name(SV_IDLE), "IDLE");
-  CHECK_STR(sv_state_name(SV_BACKOFF), "BACKOFF");
-  CHECK_STR(sv_state_name(SV_FAILED), "FAILED");
-  CHECK_STR(sv_state_name((enum sv_state)99), "?");
+  CHECK_STR(supervise_state_name(SV_IDLE), "IDLE");
+  CHECK_STR(supervise_state_name(SV_BACKOFF), "BACKOFF");
+  CHECK_STR(supervise_state_name(SV_FAILED), "FAILED");
+  CHECK_STR(supervise_state_name((enum supervise_state)99), "?");
   /* the one table: every state has both spellings, the label is the name in lower case */
   for(int s = 0; s < SV_STATE_COUNT; s++) {
-    const char *n = sv_state_name((enum sv_state)s), *l = sv_state_label((enum sv_state)s);
+    const char *n = supervise_state_name((enum supervise_state)s), *l = supervise_state_label((enum supervise_state)s);
     CHECK(n && l && strcmp(n, "?") && strlen(n) == strlen(l));
     for(size_t i = 0; n && l && i < strlen(n); i++)
       CHECK_INT(l[i], n[i] - 'A' + 'a');
   }
-  CHECK_STR(sv_state_label(SV_BACKOFF), "backoff");
-  CHECK_STR(sv_state_label((enum sv_state)SV_STATE_COUNT), "?");
-  CHECK_STR(sv_reason_name(SV_R_HEALTH), "health");
-  CHECK_STR(sv_reason_name((enum sv_reason)99), "?");
+  CHECK_STR(supervise_state_label(SV_BACKOFF), "backoff");
+  CHECK_STR(supervise_state_label((enum supervise_state)SV_STATE_COUNT), "?");
+  CHECK_STR(supervise_reason_name(SV_R_HEALTH), "health");
+  CHECK_STR(supervise_reason_name((enum supervise_reason)99), "?");
 
   /* every transition is logged once, in the design's words */
   plain(&sv, POLICY_ALWAYS);
@@ -1179,7 +1179,7 @@ static void doc_does(const struct row *r, char *buf, size_t cap)
       continue;
     len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", acts[i].name);
     if(acts[i].flag == KILL)
-      len += (size_t)snprintf(buf + len, cap - len, " SIG%s%s", sig_name(r->sig, d, sizeof(d)), r->group ? " to the group" : "");
+      len += (size_t)snprintf(buf + len, cap - len, " SIG%s%s", signal_name(r->sig, d, sizeof(d)), r->group ? " to the group" : "");
     else if(acts[i].flag == TIMER)
       len += (size_t)snprintf(buf + len, cap - len, " in %s", duration_format(r->timer_in, d, sizeof(d)));
     else if(acts[i].flag == EXIT)
@@ -1194,7 +1194,7 @@ static size_t doc_table(char *out, size_t cap)
     char does[160];
     doc_does(&rows[i], does, sizeof(does));
     len += (size_t)snprintf(out + len, cap - len, "| %s | %s | %s | %s | %s |\n", setup_names[rows[i].in],
-                            ev_names[rows[i].on], sv_state_name(rows[i].to), rows[i].want == UP ? "up" : "down", does);
+                            ev_names[rows[i].on], supervise_state_name(rows[i].to), rows[i].want == UP ? "up" : "down", does);
   }
   return len;
 }

@@ -1,11 +1,11 @@
-/* run.h - pinit's life as a supervisor:
+/* supervisor.h - pinit's life as a supervisor:
  *   stage 1  configuration, (Flink rendering,) dependency waits
  *   stage 2  spawn, forward signals, reap, probe, restart
  *   stage 3  stop the child, drain every other process, exit with the child's status
- * All of it on one libev loop; nothing here exits the process: run_supervise() returns the
+ * All of it on one libev loop; nothing here exits the process: supervisor_run() returns the
  * exit code and main() exits with it. */
-#ifndef PINIT_RUN_H
-#define PINIT_RUN_H
+#ifndef PINIT_SUPERVISOR_H
+#define PINIT_SUPERVISOR_H
 
 #include <ev.h>
 #include <stddef.h>
@@ -17,7 +17,7 @@
 
 /* What a role adds to the supervisor (the Flink job side, flink_job.h).  Every hook may be
  * NULL; all run on the loop thread. */
-struct run_hooks {
+struct supervisor_hooks {
   void *arg;
   /* just before every spawn of the child (it may change the spec's argv) */
   void (*before_spawn)(void *arg);
@@ -39,7 +39,7 @@ struct run_hooks {
   size_t (*metrics)(void *arg, char *buf, size_t cap);
 };
 
-struct run_spec {
+struct supervisor_spec {
   char **argv;                       /* the command to supervise */
   const char *name;                  /* for logs and status: "jobmanager", "sleep" */
   const char *const *role_defaults;  /* config defaults of a Flink role, or NULL */
@@ -50,15 +50,15 @@ struct run_spec {
   gid_t gid;
   const gid_t *groups;
   int ngroups;
-  const struct run_hooks *hooks;     /* NULL: none */
+  const struct supervisor_hooks *hooks;     /* NULL: none */
 };
 
 /* Load the configuration (exit 78 on error), then supervise spec->argv until it is done.
  * Returns the process exit code (see design.md: child's code, 128+signal, 69, 78 ...).
- * Must be called once, from main, after signals_save(). */
-int run_supervise(const struct run_spec *spec, char **envp);
+ * Must be called once, from main, after signal_save(). */
+int supervisor_run(const struct supervisor_spec *spec, char **envp);
 
-/* As run_supervise, with an already loaded configuration. */
-int run_with_config(const struct run_spec *spec, struct config *cfg);
+/* As supervisor_run, with an already loaded configuration. */
+int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg);
 
 #endif

@@ -1,6 +1,6 @@
-/* run.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
- * The thin libev glue around the pure state machine of supervise.c.  See run.h. */
-#include "pinit/run.h"
+/* supervisor.c - stage 1 (config, waits) -> stage 2 (supervise, reap) -> stage 3 (stop, drain).
+ * The thin libev glue around the pure state machine of supervise.c.  See supervisor.h. */
+#include "pinit/supervisor.h"
 #include "pinit/exitcode.h"
 #include "pinit/clock.h"
 #include "pinit/control.h"
@@ -10,9 +10,8 @@
 #include "pinit/log.h"
 #include "pinit/metrics.h"
 #include "pinit/notify.h"
-#include "pinit/sig.h"
+#include "pinit/signal.h"
 #include "pinit/sigfd.h"
-#include "pinit/signals.h"
 #include "pinit/spawn.h"
 #include "pinit/check.h"
 #include "pinit/status.h"
@@ -40,17 +39,17 @@
 
 struct run {
   struct ev_loop *loop;
-  const struct run_spec *spec;
+  const struct supervisor_spec *spec;
   struct config *cfg;
-  struct sv sv;
-  struct exit_remap remap;
+  struct supervise sv;
+  struct exitcode_remap remap;
   int cwd_fd, tty_fd;
   int *inherited; /* fds >= 3 pinit was started with (malloc'd at the first one) */
   int ninherited;
   int inherited_closed;
 
-  ev_timer sv_timer;
-  ev_periodic far; /* see run_with_config */
+  ev_timer supervise_timer;
+  ev_periodic far; /* see supervisor_run_config */
   ev_child child_w;
   ev_io sig_w; /* the forwardable signals, one signalfd (sigfd.h) */
 
@@ -68,7 +67,7 @@ struct run {
 
   struct notify notify; /* readiness from the child: a notify pipe, or NOTIFY_SOCKET */
 
-  struct ctl_server ctl;
+  struct control_server ctl;
 
   /* last, what a plain run never writes (health_init() leaves an unused one alone): the
    * fields above, written by every run, share as few pages as can be.
@@ -76,26 +75,26 @@ struct run {
   struct health {
     struct run *r;
     const struct probe_conf *conf;
-    enum sv_event_type event;
+    enum supervise_event_type event;
     const char *what;
     struct probe probe;
     ev_timer tick;
     int configured;
     int last_ok;
   } live, ready;
-  /* the role's hooks (run.h): a stop held for them, what they add to status and metrics
+  /* the role's hooks (supervisor.h): a stop held for them, what they add to status and metrics
    * (written only by a Flink role) */
   int stop_held, stop_sig;
   char job_text[512], job_json[640], job_metrics[METRICS_EXTRA_MAX];
   struct probe_target wait_targets[WAIT_MAX_TARGETS];
 };
 
-static void apply(struct run *r, struct sv_actions a);
+static void apply(struct run *r, struct supervise_actions a);
 
-static void step(struct run *r, enum sv_event_type type, int arg, pid_t pid, int status)
+static void step(struct run *r, enum supervise_event_type type, int arg, pid_t pid, int status)
 {
-  struct sv_event ev = { type, arg, pid, status };
-  apply(r, sv_step(&r->sv, &ev, clock_mono_now()));
+  struct supervise_event ev = { type, arg, pid, status };
+  apply(r, supervise_step(&r->sv, &ev, clock_mono_now()));
 }
 
 /* ---- stage 3: drain ------------------------------------------------------------------ */
@@ -209,7 +208,7 @@ static void kill_child(struct run *r, int sig, int group)
   char name[16];
   if(pid <= 0)
     return;
-  log_debug("signal", "%s to %s %d", sig_name(sig, name, sizeof(name)), group ? "group" : "pid", (int)pid);
+  log_debug("signal", "%s to %s %d", signal_name(sig, name, sizeof(name)), group ? "group" : "pid", (int)pid);
   if(group) {
     if(kill(-pid, sig) < 0)
       kill(pid, sig);
@@ -220,7 +219,7 @@ static void kill_child(struct run *r, int sig, int group)
     kill(-pid, SIGCONT);
 }
 
-static void sv_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+static void supervise_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
   struct run *r = w->data;
   ev_now_update(loop);
@@ -234,7 +233,7 @@ static void health_done(struct probe *p, int ok, const char *reason, void *arg)
 {
   struct health *h = arg;
   struct run *r = h->r;
-  const struct run_hooks *hk = r->spec->hooks;
+  const struct supervisor_hooks *hk = r->spec->hooks;
   char why[128];
   ev_now_update(r->loop);
   if(h->event == SV_EV_READINESS && hk && hk->judge_ready) {
@@ -260,8 +259,8 @@ static void health_tick(struct ev_loop *loop, ev_timer *w, int revents)
     log_error(h->what, "%s: cannot start probe: %s", h->probe.target.name, strerror(errno));
 }
 
-__attribute__((noinline)) /* its probe_target stays off run_with_config()'s frame */
-static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum sv_event_type ev,
+__attribute__((noinline)) /* its probe_target stays off supervisor_run_config()'s frame */
+static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum supervise_event_type ev,
                         const char *what)
 {
   struct probe_target t;
@@ -351,14 +350,14 @@ static void stop_go(void *arg)
 
 static void request_stop(struct run *r, int sig)
 {
-  const struct run_hooks *h = r->spec->hooks;
+  const struct supervisor_hooks *h = r->spec->hooks;
   if(r->stop_held) {
     h->release_stop(h->arg, "stop asked again");
     stop_go(r);
     return;
   }
   r->stop_sig = sig;
-  if(h && h->hold_stop && sv_running(&r->sv) && r->sv.state != SV_STOPPING && r->sv.want == SV_WANT_UP &&
+  if(h && h->hold_stop && supervise_running(&r->sv) && r->sv.state != SV_STOPPING && r->sv.want == SV_WANT_UP &&
      h->hold_stop(h->arg, r->loop, stop_go, r)) {
     r->stop_held = 1;
     health_stop(r, &r->live); /* no liveness restart in the middle of it */
@@ -375,7 +374,7 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->now = clock_mono_now();
   v->reaped = r->reaped;
   v->message = r->notify.message;
-  v->child_state = sv_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
+  v->child_state = supervise_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
   v->job = v->job_json = NULL;
   if(r->spec->hooks && r->spec->hooks->describe) {
     r->spec->hooks->describe(r->spec->hooks->arg, clock_wall_now().ms /* ages for a person */, r->job_text,
@@ -394,7 +393,7 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->deps = deps;
 }
 
-static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text, size_t cap)
+static int control_handler(void *arg, enum control_verb verb, uid_t peer, char *text, size_t cap)
 {
   struct run *r = arg;
   struct status_view v;
@@ -408,10 +407,10 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
     return check_ready(&v, text, cap);
   case CTL_STATUS:
     status_line(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
+    return supervise_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_STATUS_JSON:
     status_json(&v, text, cap);
-    return sv_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
+    return supervise_running(&r->sv) ? 0 : EXITCODE_STATUS_NOT_RUNNING;
   case CTL_RESTART:
   case CTL_STOP:
     if(peer != 0 && peer != getuid()) {
@@ -443,8 +442,8 @@ static int control_handler(void *arg, enum ctl_verb verb, uid_t peer, char *text
 static int run_control_start(struct run *r)
 {
   char name[CTL_NAME_MAX];
-  ctl_socket_name(r->cfg->control_socket, name, sizeof(name));
-  if(ctl_server_start(&r->ctl, r->loop, name, control_handler, r) == 0) {
+  control_socket_name(r->cfg->control_socket, name, sizeof(name));
+  if(control_server_start(&r->ctl, r->loop, name, control_handler, r) == 0) {
     log_debug("control", "listening on %s", name);
     return 0;
   }
@@ -474,7 +473,7 @@ static void http_fill(void *arg, struct httpd_view *v)
   }
 }
 
-static void apply(struct run *r, struct sv_actions a)
+static void apply(struct run *r, struct supervise_actions a)
 {
   if(a.flags & SV_ACT_WAIT_CANCEL) {
     wait_cancel(&r->waiter);
@@ -492,19 +491,19 @@ static void apply(struct run *r, struct sv_actions a)
       kill_child(r, SIGCONT, 0);
   }
   if(a.flags & SV_ACT_TIMER_STOP)
-    ev_timer_stop(r->loop, &r->sv_timer);
+    ev_timer_stop(r->loop, &r->supervise_timer);
   if(a.flags & SV_ACT_SPAWN)
     do_spawn(r);
   if(a.flags & SV_ACT_WAIT)
     start_waits(r);
   if(a.flags & SV_ACT_TIMER) {
     /* a relative ev_timer runs on libev's monotonic clock; libev's cached time may lag, so
-     * refresh it first (an early firing is re-armed by sv_step in any case) */
+     * refresh it first (an early firing is re-armed by supervise_step in any case) */
     double in = (double)clock_mono_diff(a.timer_at, clock_mono_now()) / 1000.0;
     ev_now_update(r->loop);
-    ev_timer_stop(r->loop, &r->sv_timer);
-    ev_timer_set(&r->sv_timer, in > 0 ? in : 0, 0);
-    ev_timer_start(r->loop, &r->sv_timer);
+    ev_timer_stop(r->loop, &r->supervise_timer);
+    ev_timer_set(&r->supervise_timer, in > 0 ? in : 0, 0);
+    ev_timer_start(r->loop, &r->supervise_timer);
   }
   if(a.flags & SV_ACT_PROBES_START) {
     health_start(r, &r->live);
@@ -539,9 +538,9 @@ static void on_signal(struct run *r, int signum)
   char name[16];
 
   ev_now_update(r->loop);
-  if(sig_is_stop(signum)) {
+  if(signal_is_stop(signum)) {
     if(!r->draining) {
-      log_info("signal", "%s: stopping", sig_name(signum, name, sizeof(name)));
+      log_info("signal", "%s: stopping", signal_name(signum, name, sizeof(name)));
       request_stop(r, signum);
     }
     return;
@@ -549,7 +548,7 @@ static void on_signal(struct run *r, int signum)
   if(r->sv.pid > 0)
     kill_child(r, signum, r->sv.group);
   else
-    log_debug("signal", "%s: no child to forward it to", sig_name(signum, name, sizeof(name)));
+    log_debug("signal", "%s: no child to forward it to", signal_name(signum, name, sizeof(name)));
 }
 
 static void signal_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -592,7 +591,7 @@ static int add_inherited(struct run *r, int fd, int *cap)
   return 0;
 }
 
-/* (noinline, like health_init(): its buffer stays off run_with_config()'s frame, which is
+/* (noinline, like health_init(): its buffer stays off supervisor_run_config()'s frame, which is
  * live under every callback of the loop; a plain run's stack is then a page shorter)
  * Inherited descriptors >= 3, recorded before pinit opens anything of its own: the
  * entries of /proc/self/fd read with getdents64 into a stack buffer (no DIR, no heap).
@@ -645,7 +644,7 @@ static void setup_process(struct run *r)
   }
 }
 
-int run_with_config(const struct run_spec *spec, struct config *cfg)
+int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg)
 {
   /* one per process, zero-initialised by being static: no memset, so pages of it that are
    * never used (the wait targets, most watchers) are never touched */
@@ -691,10 +690,10 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
   ev_child_init(&r->child_w, child_cb, 0, 0);
   r->child_w.data = r;
   ev_child_start(r->loop, &r->child_w);
-  ev_timer_init(&r->sv_timer, sv_timer_cb, 0, 0);
-  r->sv_timer.data = r;
+  ev_timer_init(&r->supervise_timer, supervise_timer_cb, 0, 0);
+  r->supervise_timer.data = r;
 
-  sv_init(&r->sv, spec->name, cfg, &r->remap);
+  supervise_init(&r->sv, spec->name, cfg, &r->remap);
   r->sv.rand01 = jitter;
   health_init(r, &r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness");
   health_init(r, &r->ready, &cfg->readiness, SV_EV_READINESS, "readiness");
@@ -729,13 +728,13 @@ int run_with_config(const struct run_spec *spec, struct config *cfg)
     else
       log_info("http", "listening on %s: /health, /health/live, /health/ready, /metrics", cfg->http_listen);
   }
-  apply(r, sv_step(&r->sv, &(struct sv_event){ SV_EV_START, 0, 0, 0 }, clock_mono_now()));
+  apply(r, supervise_step(&r->sv, &(struct supervise_event){ SV_EV_START, 0, 0, 0 }, clock_mono_now()));
   if(!r->draining || ev_is_active(&r->drain_tick))
     ev_run(r->loop, 0);
   return r->exit_code;
 }
 
-int run_supervise(const struct run_spec *spec, char **envp)
+int supervisor_run(const struct supervisor_spec *spec, char **envp)
 {
   static struct config cfg;
   struct config_error err;
@@ -755,5 +754,5 @@ int run_supervise(const struct run_spec *spec, char **envp)
   if(cfg.verbosity && !cfg.log_level_set)
     lvl = (enum log_level)(LOG_WARN + cfg.verbosity > LOG_DEBUG ? LOG_DEBUG : LOG_WARN + cfg.verbosity);
   log_setup(lvl, cfg.log_format);
-  return run_with_config(spec, &cfg);
+  return supervisor_run_config(spec, &cfg);
 }

@@ -1,5 +1,5 @@
-/* sig.c - signal names and the forwarding table.  See include/pinit/sig.h. */
-#include "pinit/sig.h"
+/* signal.c - signal names and the forwarding table.  See include/pinit/signal.h. */
+#include "pinit/signal.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct { int n; const char *name; } sig_table[] = {
+static const struct { int n; const char *name; } signal_table[] = {
   { SIGHUP, "HUP" },   { SIGINT, "INT" },     { SIGQUIT, "QUIT" },     { SIGILL, "ILL" },
   { SIGTRAP, "TRAP" }, { SIGABRT, "ABRT" },   { SIGBUS, "BUS" },       { SIGFPE, "FPE" },
   { SIGKILL, "KILL" }, { SIGUSR1, "USR1" },   { SIGSEGV, "SEGV" },     { SIGUSR2, "USR2" },
@@ -32,7 +32,7 @@ static int parse_number(const char *s, int *out)
   return 0;
 }
 
-int sig_parse(const char *s)
+int signal_parse(const char *s)
 {
   int n;
 
@@ -42,9 +42,9 @@ int sig_parse(const char *s)
     return parse_number(s, &n) == 0 && n >= 1 && n < NSIG ? n : -1;
   if(!strncasecmp(s, "SIG", 3))
     s += 3;
-  for(size_t i = 0; i < sizeof(sig_table) / sizeof(sig_table[0]); i++)
-    if(!strcasecmp(s, sig_table[i].name))
-      return sig_table[i].n;
+  for(size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++)
+    if(!strcasecmp(s, signal_table[i].name))
+      return signal_table[i].n;
   if(!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
     int base = !strncasecmp(s, "RTMIN", 5) ? SIGRTMIN : SIGRTMAX;
     int off = 0;
@@ -61,11 +61,11 @@ int sig_parse(const char *s)
   return -1;
 }
 
-const char *sig_name(int n, char *buf, size_t cap)
+const char *signal_name(int n, char *buf, size_t cap)
 {
-  for(size_t i = 0; i < sizeof(sig_table) / sizeof(sig_table[0]); i++) {
-    if(sig_table[i].n == n) {
-      snprintf(buf, cap, "%s", sig_table[i].name);
+  for(size_t i = 0; i < sizeof(signal_table) / sizeof(signal_table[0]); i++) {
+    if(signal_table[i].n == n) {
+      snprintf(buf, cap, "%s", signal_table[i].name);
       return buf;
     }
   }
@@ -82,14 +82,33 @@ const char *sig_name(int n, char *buf, size_t cap)
   return buf;
 }
 
-int sig_forwardable(int n)
+int signal_forwardable(int n)
 {
   if(n >= 1 && n <= 31)
     return n != SIGKILL && n != SIGSTOP && n != SIGCHLD;
   return n >= SIGRTMIN && n <= SIGRTMAX;
 }
 
-int sig_is_stop(int n)
+int signal_is_stop(int n)
 {
   return n == SIGTERM || n == SIGINT;
+}
+
+/* The signal mask and ignored set pinit was started with, so every child gets them back. */
+
+static sigset_t orig_mask;
+
+void signal_save(void)
+{
+  sigprocmask(SIG_SETMASK, NULL, &orig_mask);
+}
+
+const sigset_t *signal_original_mask(void)
+{
+  return &orig_mask;
+}
+
+void signal_restore_child(void)
+{
+  sigprocmask(SIG_SETMASK, &orig_mask, NULL);
 }

@@ -1,5 +1,5 @@
-/* ctl.c - pinit check / status / restart / stop.  See include/pinit/ctl.h. */
-#include "pinit/ctl.h"
+/* control_cmd.c - pinit check / status / restart / stop.  See include/pinit/cmd.h. */
+#include "pinit/cmd.h"
 #include "pinit/env.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
@@ -21,8 +21,8 @@ static const char *socket_name(char **envp)
   if(v)
     return v;
   if(config_load(&cfg, NULL, envp, &err) == 0)
-    return ctl_socket_name(cfg.control_socket, name, sizeof(name));
-  return ctl_socket_name(NULL, name, sizeof(name));
+    return control_socket_name(cfg.control_socket, name, sizeof(name));
+  return control_socket_name(NULL, name, sizeof(name));
 }
 
 static void say(int fd, const char *text)
@@ -33,9 +33,9 @@ static void say(int fd, const char *text)
     return;
 }
 
-int cmd_check(int argc, char **argv, char **envp)
+int check_cmd(int argc, char **argv, char **envp)
 {
-  enum ctl_verb verb = CTL_LIVE;
+  enum control_verb verb = CTL_LIVE;
   char text[CTL_REPLY_MAX];
   int code;
 
@@ -49,14 +49,14 @@ int cmd_check(int argc, char **argv, char **envp)
       return 1; /* a healthcheck never exits 2 (reserved by Docker) nor 64 */
     }
   }
-  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  code = control_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
   say(STDOUT_FILENO, text);
   return code == 0 ? 0 : 1;
 }
 
-int cmd_status(int argc, char **argv, char **envp)
+int status_cmd(int argc, char **argv, char **envp)
 {
-  enum ctl_verb verb = CTL_STATUS;
+  enum control_verb verb = CTL_STATUS;
   char text[CTL_REPLY_MAX];
   int code;
 
@@ -68,7 +68,7 @@ int cmd_status(int argc, char **argv, char **envp)
       return EXITCODE_USAGE;
     }
   }
-  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  code = control_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
   if(code != 0 && code != EXITCODE_STATUS_NOT_RUNNING) {
     /* no supervisor, or one that did not answer this caller (busy, or the caller is outside
      * its PID namespace): nothing is known about the child, so the contract's 4 */
@@ -81,7 +81,7 @@ int cmd_status(int argc, char **argv, char **envp)
   return code;
 }
 
-static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
+static int mutate(int argc, char **argv, char **envp, enum control_verb verb)
 {
   char text[CTL_REPLY_MAX];
   int code;
@@ -89,7 +89,7 @@ static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
     log_error("usage", "pinit %s takes no arguments", argv[0]);
     return EXITCODE_USAGE;
   }
-  code = ctl_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
+  code = control_request(socket_name(envp), verb, CTL_DEADLINE_MS, text, sizeof(text));
   if(code < 0) {
     log_error(argv[0], "%s", text);
     return 1;
@@ -98,12 +98,12 @@ static int mutate(int argc, char **argv, char **envp, enum ctl_verb verb)
   return code;
 }
 
-int cmd_restart(int argc, char **argv, char **envp)
+int restart_cmd(int argc, char **argv, char **envp)
 {
   return mutate(argc, argv, envp, CTL_RESTART);
 }
 
-int cmd_stop(int argc, char **argv, char **envp)
+int stop_cmd(int argc, char **argv, char **envp)
 {
   return mutate(argc, argv, envp, CTL_STOP);
 }
