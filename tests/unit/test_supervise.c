@@ -865,6 +865,7 @@ static void liveness(void)
   CHECK_INT(sv.ready, 0);
   CHECK_INT(sv.state, SV_UP);
   CHECK(supervise_live(&sv));
+  CHECK(!supervise_is_ready(&sv)); /* UP and live, but the readiness probe says no */
   step(&sv, SV_EV_READINESS, 1, 0, 0);
   CHECK_INT(sv.ready, 1);
   CHECK_INT(sv.ready_fail, 0);
