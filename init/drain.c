@@ -109,14 +109,19 @@ int drain_read_proc(struct proc_entry *out, int cap)
   return n;
 }
 
+int drain_proc_entry(pid_t pid, struct proc_entry *e)
+{
+  char name[16];
+  if(pid <= 0)
+    return -1;
+  snprintf(name, sizeof(name), "%d", (int)pid);
+  return read_stat(name, e) == 0 && e->pid == pid ? 0 : -1;
+}
+
 char drain_proc_state(pid_t pid)
 {
   struct proc_entry e;
-  char name[16];
-  if(pid <= 0)
-    return 0;
-  snprintf(name, sizeof(name), "%d", (int)pid);
-  return read_stat(name, &e) == 0 && e.pid == pid ? e.state : 0;
+  return drain_proc_entry(pid, &e) == 0 ? e.state : 0;
 }
 
 /* 1 if /proc belongs to our PID namespace (it is not, under `unshare --pid` without a

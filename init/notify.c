@@ -1,6 +1,7 @@
 /* notify.c - readiness from the child: notification pipe and NOTIFY_SOCKET.  See
  * include/pinit/notify.h. */
 #include "pinit/notify.h"
+#include "pinit/drain.h"
 #include "pinit/escape.h"
 #include "pinit/log.h"
 
@@ -41,22 +42,8 @@ void notify_parse(const char *buf, size_t len, struct notify_msg *out)
 /* The parent of pid, from /proc/PID/stat; -1 if it cannot be read. */
 static pid_t parent_of(pid_t pid)
 {
-  char path[32], buf[512], *rp;
-  int fd, ppid;
-  ssize_t n;
-  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if(fd < 0)
-    return -1;
-  n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  if(n <= 0)
-    return -1;
-  buf[n] = '\0';
-  rp = strrchr(buf, ')'); /* comm may hold anything, ')' included */
-  if(!rp || sscanf(rp + 1, " %*c %d", &ppid) != 1)
-    return -1;
-  return (pid_t)ppid;
+  struct proc_entry e;
+  return drain_proc_entry(pid, &e) == 0 ? e.ppid : -1;
 }
 
 static int in_child_tree(const struct notify *n, pid_t pid)

@@ -30,6 +30,10 @@ int drain_read_proc(struct proc_entry *out, int cap);
  * Reads /proc: for stop time, not for steady state.  Never reaps (waitid WNOWAIT). */
 int drain_signal(int sig, pid_t spare);
 
+/* One process's entry from /proc/PID/stat (pid, parent, state).  0, or -1 if pid <= 0, it
+ * is gone or /proc cannot be read.  One small file read; never blocks on the process. */
+int drain_proc_entry(pid_t pid, struct proc_entry *e);
+
 /* The state letter of one process in /proc/PID/stat ('R', 'S', 'T' stopped, 'Z' ...), or 0
  * if it is gone or /proc cannot be read.  One small file read; never blocks on the process. */
 char drain_proc_state(pid_t pid);
