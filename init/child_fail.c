@@ -72,6 +72,37 @@ void child_fail_prepare(struct child_fail *cf, enum child_fail_style style, cons
   errno = saved;
 }
 
+/* Append n bytes of s at cf->line + cf->len. */
+static void put(struct child_fail *cf, const char *s, size_t n)
+{
+  memcpy(cf->line + cf->len, s, n);
+  cf->len += n;
+}
+
+void child_fail_prepare_msg(struct child_fail *cf, enum child_fail_style style, const char *what,
+                            const char *msg)
+{
+  size_t wl = strlen(what), ml = strlen(msg);
+
+  /* only where log_render/snprintf would leave the message as is (errors are never
+   * filtered): text, no URL to redact, far from any cut; anything else goes the printf way */
+  if((style == CHILD_FAIL_LOG && log_format_get() != LOG_TEXT) ||
+     wl + ml + 32 > LOG_LINE_MAX || strstr(msg, "://")) {
+    child_fail_prepare(cf, style, what, "%s", msg);
+    return;
+  }
+  cf->len = 0;
+  put(cf, "pinit: ", 7);
+  if(style == CHILD_FAIL_LOG)
+    put(cf, "error: ", 7);
+  put(cf, what, wl);
+  put(cf, ": ", 2);
+  put(cf, msg, ml);
+  put(cf, ": ", 2);
+  cf->at = cf->len;
+  put(cf, "\n", 1);
+}
+
 /* Decimal digits of v into buf; returns their number.  Async-signal-safe. */
 static size_t put_uint(char *buf, unsigned v)
 {
