@@ -1,6 +1,7 @@
 /* child_fail.c - a forked child's last words before exec, async-signal-safe.
  * See include/pinit/child_fail.h. */
 #include "pinit/child_fail.h"
+#include "pinit/decimal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -103,20 +104,6 @@ void child_fail_prepare_msg(struct child_fail *cf, enum child_fail_style style, 
   put(cf, "\n", 1);
 }
 
-/* Decimal digits of v into buf; returns their number.  Async-signal-safe. */
-static size_t put_uint(char *buf, unsigned v)
-{
-  char tmp[12];
-  size_t n = 0, i = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while(v);
-  while(n)
-    buf[i++] = tmp[--n];
-  return i;
-}
-
 void child_fail_exit(const struct child_fail *cf, int err, int code)
 {
   char out[sizeof(cf->line) + 64];
@@ -134,7 +121,7 @@ void child_fail_exit(const struct child_fail *cf, int err, int code)
     else {
       memcpy(out + n, "errno ", 6);
       n += 6;
-      n += put_uint(out + n, (unsigned)err);
+      n += decimal_put(out + n, (unsigned)err);
     }
   }
   memcpy(out + n, cf->line + cf->at, cf->len - cf->at);
