@@ -1,6 +1,7 @@
 /* child_fail.c - a forked child's last words before exec, async-signal-safe.
  * See include/pinit/child_fail.h. */
 #include "pinit/child_fail.h"
+#include "pinit/decimal.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -72,18 +73,35 @@ void child_fail_prepare(struct child_fail *cf, enum child_fail_style style, cons
   errno = saved;
 }
 
-/* Decimal digits of v into buf; returns their number.  Async-signal-safe. */
-static size_t put_uint(char *buf, unsigned v)
+/* Append n bytes of s at cf->line + cf->len. */
+static void put(struct child_fail *cf, const char *s, size_t n)
 {
-  char tmp[12];
-  size_t n = 0, i = 0;
-  do {
-    tmp[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while(v);
-  while(n)
-    buf[i++] = tmp[--n];
-  return i;
+  memcpy(cf->line + cf->len, s, n);
+  cf->len += n;
+}
+
+void child_fail_prepare_msg(struct child_fail *cf, enum child_fail_style style, const char *what,
+                            const char *msg)
+{
+  size_t wl = strlen(what), ml = strlen(msg);
+
+  /* only where log_render/snprintf would leave the message as is (errors are never
+   * filtered): text, no URL to redact, far from any cut; anything else goes the printf way */
+  if((style == CHILD_FAIL_LOG && log_format_get() != LOG_TEXT) ||
+     wl + ml + 32 > LOG_LINE_MAX || strstr(msg, "://")) {
+    child_fail_prepare(cf, style, what, "%s", msg);
+    return;
+  }
+  cf->len = 0;
+  put(cf, "pinit: ", 7);
+  if(style == CHILD_FAIL_LOG)
+    put(cf, "error: ", 7);
+  put(cf, what, wl);
+  put(cf, ": ", 2);
+  put(cf, msg, ml);
+  put(cf, ": ", 2);
+  cf->at = cf->len;
+  put(cf, "\n", 1);
 }
 
 void child_fail_exit(const struct child_fail *cf, int err, int code)
@@ -103,7 +121,7 @@ void child_fail_exit(const struct child_fail *cf, int err, int code)
     else {
       memcpy(out + n, "errno ", 6);
       n += 6;
-      n += put_uint(out + n, (unsigned)err);
+      n += decimal_put(out + n, (unsigned)err);
     }
   }
   memcpy(out + n, cf->line + cf->at, cf->len - cf->at);

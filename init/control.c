@@ -1,5 +1,6 @@
 /* control.c - the control socket protocol, server and client.  See include/pinit/control.h. */
 #include "pinit/control.h"
+#include "pinit/decimal.h"
 #include "pinit/log.h"
 
 #include <errno.h>
@@ -64,8 +65,18 @@ const char *control_socket_name(const char *configured, char *buf, size_t cap)
   struct stat pid_ns, mnt_ns;
   if(configured && *configured)
     snprintf(buf, cap, "%s", configured);
-  else if(stat("/proc/self/ns/pid", &pid_ns) == 0 && stat("/proc/self/ns/mnt", &mnt_ns) == 0)
-    snprintf(buf, cap, "@pinit-%llu-%llu", (unsigned long long)pid_ns.st_ino, (unsigned long long)mnt_ns.st_ino);
+  else if(stat("/proc/self/ns/pid", &pid_ns) == 0 && stat("/proc/self/ns/mnt", &mnt_ns) == 0) {
+    if(cap > 8 + 2 * DECIMAL_MAX) { /* every start: no printf */
+      size_t n = 7;
+      memcpy(buf, "@pinit-", 7);
+      n += decimal_put(buf + n, (unsigned long long)pid_ns.st_ino);
+      buf[n++] = '-';
+      n += decimal_put(buf + n, (unsigned long long)mnt_ns.st_ino);
+      buf[n] = '\0';
+    }
+    else
+      snprintf(buf, cap, "@pinit-%llu-%llu", (unsigned long long)pid_ns.st_ino, (unsigned long long)mnt_ns.st_ino);
+  }
   else
     snprintf(buf, cap, "@pinit");
   return buf;

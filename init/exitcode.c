@@ -1,9 +1,11 @@
 /* exitcode.c - wait status -> exit code.  See include/pinit/exitcode.h. */
 #include "pinit/exitcode.h"
+#include "pinit/decimal.h"
 #include "pinit/signal.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 
 int exitcode_exec_failure(int err)
@@ -40,8 +42,17 @@ int exitcode_from_status(int wstatus, const struct exitcode_remap *r)
 const char *exitcode_describe(int wstatus, char *buf, unsigned cap)
 {
   char name[16];
-  if(WIFEXITED(wstatus))
-    snprintf(buf, cap, "exit %d", WEXITSTATUS(wstatus));
+  if(WIFEXITED(wstatus)) { /* every exit: no printf, cut like snprintf */
+    char t[5 + DECIMAL_MAX];
+    size_t n = 5;
+    memcpy(t, "exit ", 5);
+    n += decimal_put(t + n, (unsigned)WEXITSTATUS(wstatus));
+    if(cap) {
+      n = n < cap ? n : cap - 1;
+      memcpy(buf, t, n);
+      buf[n] = '\0';
+    }
+  }
   else if(WIFSIGNALED(wstatus))
     snprintf(buf, cap, "signal %d (%s)%s", WTERMSIG(wstatus), signal_name(WTERMSIG(wstatus), name, sizeof(name)),
              WCOREDUMP(wstatus) ? ", core dumped" : "");

@@ -52,11 +52,11 @@ pid_t spawn_child(const struct spawn_req *req)
   if(req->notify_src >= 0 && req->notify_src != req->notify_fd)
     child_fail_prepare(&l.notify, CHILD_FAIL_LOG, "spawn", "notify fd %d", req->notify_fd);
   if(req->cwd_fd >= 0)
-    child_fail_prepare(&l.cwd, CHILD_FAIL_LOG, "spawn", "cannot enter the working directory");
+    child_fail_prepare_msg(&l.cwd, CHILD_FAIL_LOG, "spawn", "cannot enter the working directory");
   if(req->drop)
     child_fail_prepare(&l.drop, CHILD_FAIL_LOG, "spawn", "cannot switch to uid %d gid %d", (int)req->uid,
                        (int)req->gid);
-  child_fail_prepare(&l.exec, CHILD_FAIL_LOG, "exec", "%s", req->argv[0]);
+  child_fail_prepare_msg(&l.exec, CHILD_FAIL_LOG, "exec", req->argv[0]);
   pid = fork();
   if(pid == 0)
     child(req, &l);

@@ -5,6 +5,7 @@
 #include "pinit/clock.h"
 #include "pinit/control.h"
 #include "pinit/drain.h"
+#include "pinit/evalloc.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
@@ -668,6 +669,7 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
    * resolver thread (threads created later inherit the blocked mask). */
   if(probe_global_init() < 0)
     return 1;
+  evalloc_install(); /* the loop's first arrays from a static arena, not the heap */
   r->loop = ev_default_loop(EVFLAG_NOENV | EVFLAG_SIGNALFD);
   if(!r->loop) {
     log_error("run", "cannot create the event loop");

@@ -90,10 +90,44 @@ static int check_final(int cur, int fd, const char *name, size_t len,
   return fd;
 }
 
+/* Follow the link lfd (closed here): rest becomes its target "/" next (next points into
+ * rest; a trailing slash of the original is kept by next), *absolute says whether the
+ * target starts at "/".  Returns 0, or -1 with errno (ELOOP past TRUSTED_PATH_MAX_LINKS).
+ * Its own frame (noinline): the link's buffer is on the stack only while a link is
+ * followed, so opening a plain path touches a page of stack less. */
+__attribute__((noinline)) static int follow_link(int lfd, char *rest, const char *next, int *links, int *absolute)
+{
+  char target[PATH_MAX];
+  ssize_t t = readlinkat(lfd, "", target, sizeof(target));
+  int saved = errno;
+  size_t nl;
+
+  close(lfd);
+  if(t < 0 || ++*links > TRUSTED_PATH_MAX_LINKS) {
+    errno = t < 0 ? saved : ELOOP;
+    return -1;
+  }
+  if(t == 0 || (size_t)t >= sizeof(target)) {
+    errno = t == 0 ? ENOENT : ENAMETOOLONG;
+    return -1;
+  }
+  nl = strlen(next);
+  if((size_t)t + 1 + nl >= PATH_MAX) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memmove(rest + t + (nl ? 1 : 0), next, nl + 1);
+  memcpy(rest, target, (size_t)t);
+  if(nl)
+    rest[t] = '/';
+  *absolute = target[0] == '/';
+  return 0;
+}
+
 int trusted_path_open(int dirfd, const char *path, int flags, struct trusted_path_refusal *why)
 {
-  char rest[PATH_MAX], target[PATH_MAX];
-  int cur, fd, links = 0;
+  char rest[PATH_MAX];
+  int cur, fd, links = 0, absolute;
   size_t n = strlen(path);
 
   if(!n) {
@@ -172,31 +206,11 @@ int trusted_path_open(int dirfd, const char *path, int flags, struct trusted_pat
                   "a symbolic link in a directory other users can write", ELOOP);
       break;
     }
-    ssize_t t = readlinkat(lfd, "", target, sizeof(target));
-    saved = errno;
-    close(lfd);
-    if(t < 0 || ++links > TRUSTED_PATH_MAX_LINKS) {
-      errno = t < 0 ? saved : ELOOP;
+    if(follow_link(lfd, rest, next, &links, &absolute) < 0) {
       fd = -1;
       break;
     }
-    if(t == 0 || (size_t)t >= sizeof(target)) {
-      errno = t == 0 ? ENOENT : ENAMETOOLONG;
-      fd = -1;
-      break;
-    }
-    /* rest = target "/" next (a trailing slash of the original is kept by next) */
-    size_t nl = strlen(next);
-    if((size_t)t + 1 + nl >= sizeof(rest)) {
-      errno = ENAMETOOLONG;
-      fd = -1;
-      break;
-    }
-    memmove(rest + t + (nl ? 1 : 0), next, nl + 1);
-    memcpy(rest, target, (size_t)t);
-    if(nl)
-      rest[t] = '/';
-    if(target[0] == '/') {
+    if(absolute) {
       close(cur);
       if((cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
         return -1;

@@ -165,7 +165,7 @@ int exec_start(struct probe *p)
     probe_reason(p, "pipe: %s", probe_strerror(errno, buf, sizeof(buf)));
     return -1;
   }
-  child_fail_prepare(&cf, CHILD_FAIL_PLAIN, "exec", "%s", p->target.spec); /* argv[0]: the first string */
+  child_fail_prepare_msg(&cf, CHILD_FAIL_PLAIN, "exec", p->target.spec); /* argv[0]: the first string */
   /* Block every signal across fork so no handler of ours runs in the child. */
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);

@@ -32,6 +32,13 @@ struct child_fail {
 void child_fail_prepare(struct child_fail *cf, enum child_fail_style style, const char *what, const char *fmt,
                         ...) __attribute__((format(printf, 4, 5)));
 
+/* The same as child_fail_prepare(cf, style, what, "%s", msg), byte for byte, without
+ * printf where it can: a text-format line whose message needs no redaction and no cut is
+ * put together by memcpy (the common case: every spawn prepares its lines).  Never fails;
+ * keeps errno; no I/O. */
+void child_fail_prepare_msg(struct child_fail *cf, enum child_fail_style style, const char *what,
+                            const char *msg);
+
 /* A fixed English text for errno `err` ("No such file or directory"), or NULL for an
  * errno outside the table (child_fail_exit then writes "errno N").  Async-signal-safe. */
 const char *child_fail_reason(int err);

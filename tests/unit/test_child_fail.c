@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +84,34 @@ int main(void)
   CHECK_INT(run(&cf, ENOENT, 127, out, sizeof(out)), 127);
   CHECK(strlen(out) > 100 && out[strlen(out) - 1] == '\n' && !strchr(out, '{'));
   CHECK(strchr(out, '\n') == out + strlen(out) - 1);
+
+  /* prepare_msg is prepare "%s" byte for byte, on its fast path and off it */
+  {
+    static const char *const msgs[] = { "/bin/true", "cannot enter the working directory", "", "/x/{reason}",
+                                        "http://u:p@h/x", "/a\"b\\c", "caf\xc3\xa9", NULL };
+    struct child_fail a, b;
+    memset(longname, 'x', LOG_LINE_MAX + 10);
+    longname[LOG_LINE_MAX + 10] = '\0';
+    for(int fmt = LOG_TEXT; fmt <= LOG_JSON; fmt++) {
+      log_setup(LOG_WARN, (enum log_format)fmt);
+      for(int style = CHILD_FAIL_LOG; style <= CHILD_FAIL_PLAIN; style++)
+        for(size_t i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++) {
+          const char *m = msgs[i] ? msgs[i] : longname;
+          if(fmt == LOG_JSON && style == CHILD_FAIL_LOG) { /* the stamp may tick between the two */
+            child_fail_prepare_msg(&a, (enum child_fail_style)style, "exec", m);
+            CHECK(strstr(a.line, "\"level\":\"error\"") != NULL);
+            continue;
+          }
+          child_fail_prepare(&a, (enum child_fail_style)style, "exec", "%s", m);
+          memset(&b, 0x55, sizeof(b));
+          child_fail_prepare_msg(&b, (enum child_fail_style)style, "exec", m);
+          CHECK_INT((long)b.len, (long)a.len);
+          CHECK_INT((long)b.at, (long)a.at);
+          CHECK(a.len == b.len && !memcmp(a.line, b.line, a.len));
+        }
+    }
+    log_setup(LOG_WARN, LOG_TEXT);
+  }
 
   /* errno is kept by prepare */
   errno = ERANGE;

@@ -73,6 +73,13 @@ int main(void)
   CHECK_STR(exitcode_describe(ST_SIG(SIGRTMIN + 1), buf, sizeof(buf)), tmp);
   CHECK_STR(exitcode_describe(ST_STOPPED(SIGSTOP), buf, sizeof(buf)), "status 0x137f");
   CHECK(exitcode_describe(ST_EXIT(1), buf, sizeof(buf)) == buf);
+  /* cut to cap as snprintf cuts, NUL-terminated */
+  CHECK_STR(exitcode_describe(ST_EXIT(255), buf, 7), "exit 2");
+  CHECK_STR(exitcode_describe(ST_EXIT(255), buf, 9), "exit 255");
+  CHECK_STR(exitcode_describe(ST_EXIT(0), buf, 1), "");
+  buf[0] = 'x';
+  exitcode_describe(ST_EXIT(0), buf, 0);
+  CHECK(buf[0] == 'x');
   /* truncated, never overrun */
   memset(buf, 'Z', sizeof(buf));
   exitcode_describe(ST_CORE(SIGSEGV), buf, 8);
