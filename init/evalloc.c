@@ -92,5 +92,7 @@ size_t evalloc_used(void)
 
 void evalloc_install(void)
 {
+#ifndef PINIT_SANITIZE_BUILD
   ev_set_allocator(evalloc_realloc);
+#endif /* a sanitized build keeps libev's arrays on the heap, where ASan checks their bounds */
 }

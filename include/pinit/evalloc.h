@@ -28,7 +28,8 @@ size_t evalloc_used(void);
 /* 1 if p points into the arena (a block evalloc_realloc gave out from it), else 0. */
 int evalloc_owns(const void *p);
 
-/* ev_set_allocator(evalloc_realloc): call before the first loop is created. */
+/* ev_set_allocator(evalloc_realloc): call before the first loop is created.  A sanitized
+ * build (PINIT_SANITIZE) installs nothing, so ASan checks libev's arrays on the heap. */
 void evalloc_install(void);
 
 #endif
