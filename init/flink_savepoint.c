@@ -1,6 +1,7 @@
 /* flink_savepoint.c - stop the running jobs with a savepoint over REST.  See
  * include/pinit/flink_savepoint.h. */
 #include "pinit/flink_savepoint.h"
+#include "pinit/clock.h"
 #include "pinit/log.h"
 
 #include <errno.h>
@@ -13,11 +14,6 @@
 enum { PH_LIST = 1, PH_TRIGGER, PH_STATUS };
 
 static void next_job(struct flink_savepoint *s);
-
-static int64_t now_ms(struct flink_savepoint *s)
-{
-  return (int64_t)(ev_now(s->loop) * 1000.0);
-}
 
 static void finish(struct flink_savepoint *s, int ok)
 {
@@ -48,7 +44,7 @@ static void request(struct flink_savepoint *s, const char *path, const char *pos
   char url[PROBE_SPEC_MAX];
   struct probe_target t;
   struct probe_error err;
-  int64_t left = s->deadline_ms - now_ms(s);
+  int64_t left = clock_mono_diff(s->deadline, clock_mono_now());
 
   if(left <= 0) {
     fail(s, "budget used up%s%s", "", "");
@@ -185,8 +181,7 @@ int flink_savepoint_start(struct flink_savepoint *s, struct ev_loop *loop, unsig
   memset(&s->list, 0, sizeof(s->list));
   ev_init(&s->poll, poll_cb);
   s->poll.data = s;
-  ev_now_update(loop);
-  s->deadline_ms = now_ms(s) + budget_ms;
+  s->deadline = clock_mono_add(clock_mono_now(), budget_ms); /* never the wall clock (ev_now) */
   s->phase = PH_LIST;
   request(s, "/jobs", NULL);
   return 0;

@@ -1,6 +1,7 @@
 /* server.c - the accept core of the control socket and the HTTP endpoint.  See
  * include/pinit/server.h. */
 #include "pinit/server.h"
+#include "pinit/clock.h"
 #include "pinit/log.h"
 
 #include <errno.h>
@@ -16,6 +17,12 @@ static int privileged(uid_t uid, uid_t own)
 static int older(const struct server_slot *slots, int i, int best)
 {
   return best < 0 || slots[i].opened < slots[best].opened;
+}
+
+/* Seconds on CLOCK_MONOTONIC, for the slots' ages (ev_now() is the wall clock). */
+static double mono_s(void)
+{
+  return (double)clock_mono_now().ms / 1000.0;
 }
 
 int server_pick(const struct server_slot *slots, const struct server_limits *lim, uid_t uid, uid_t own, double now,
@@ -127,7 +134,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
       uid = cred.uid;
       pid = cred.pid;
     }
-    i = server_pick(s->slots, &s->lim, uid, getuid(), ev_now(loop), &why);
+    i = server_pick(s->slots, &s->lim, uid, getuid(), mono_s(), &why);
     if(i >= 0 && s->slots[i].fd >= 0) {
       s->dropped++;
       s->drop(s->arg, i);
@@ -141,7 +148,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *w, int revents)
       continue;
     }
     s->accepted++;
-    s->slots[i] = (struct server_slot){ .fd = fd, .silent = 1, .uid = uid, .pid = pid, .opened = ev_now(loop) };
+    s->slots[i] = (struct server_slot){ .fd = fd, .silent = 1, .uid = uid, .pid = pid, .opened = mono_s() };
     s->open(s->arg, i);
   }
 }

@@ -11,6 +11,8 @@
 #ifndef PINIT_FLINK_SAVEPOINT_H
 #define PINIT_FLINK_SAVEPOINT_H
 
+#include "pinit/clock.h"
+
 #include <ev.h>
 #include <stdint.h>
 
@@ -36,7 +38,7 @@ struct flink_savepoint {
   unsigned port;
   int running, phase, inited;
   size_t cur;
-  int64_t deadline_ms;            /* on the loop's clock */
+  struct clock_mono deadline;      /* CLOCK_MONOTONIC: the budget ends here */
   char dir[FLINK_PATH_MAX];
   char post[FLINK_PATH_MAX + 64];
   char trigger[FLINK_JOB_ID_MAX];

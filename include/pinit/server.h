@@ -41,7 +41,7 @@ struct server_slot {
   int silent;        /* 1: no complete request yet (or only waiting for the close): may be dropped */
   uid_t uid;         /* SERVER_UID_NONE when unknown (TCP) */
   pid_t pid;         /* as seen from pinit's PID namespace; 0 when unknown */
-  double opened;     /* ev_now() at accept */
+  double opened;     /* CLOCK_MONOTONIC seconds at accept */
 };
 
 /* Pure: the slot a new connection from `uid` gets at time `now`, given pinit's uid `own`.
