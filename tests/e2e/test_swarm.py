@@ -172,7 +172,9 @@ def test_stack_converges_healthy_and_taskmanagers_register(swarm):
     mine = sorted(inspect(c, "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}")
                   for c in swarm.containers("taskmanager"))
     assert addrs == mine, (addrs, mine)
-    assert docker("exec", state["jm"], "pinit", "check", "--ready").returncode == 0
+    # pinit's readiness probe (every 5 s) sees the registrations at its next run
+    wait_for("JobManager ready in pinit",
+             lambda: docker("exec", state["jm"], "pinit", "check", "--ready", check=False).returncode == 0, 30, 1)
 
 
 def test_collector_waits_for_its_database_healthy_with_its_secrets(swarm):
