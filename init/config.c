@@ -1,10 +1,10 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
  * The only module that reads the process environment.  See include/pinit/config.h. */
 #include "pinit/config.h"
+#include "pinit/addr.h"
 #include "pinit/strbuf.h"
 #include "pinit/env.h"
 #include "pinit/duration.h"
-#include "pinit/httpd.h"
 #include "pinit/log.h"
 #include "pinit/probe.h"
 #include "pinit/secret_file.h"
@@ -637,7 +637,7 @@ int64_t config_worst_restart_ms(const struct config *cfg)
 
 static int validate(struct config *cfg, struct config_error *err, const char *targets_from)
 {
-  char a[32], b[32], c[32], d[32], e[32];
+  char a[32], b[32], c[32], d[32], e[32], why[160];
   const struct probe_conf *pcs[2] = { &cfg->liveness, &cfg->readiness };
   const char *names[2] = { "liveness", "readiness" };
 
@@ -669,8 +669,10 @@ static int validate(struct config *cfg, struct config_error *err, const char *ta
       return -1;
     }
   }
-  if(cfg->http_listen[0] && httpd_listen_parse(cfg->http_listen, NULL, NULL, err->msg, sizeof(err->msg)) < 0)
+  if(cfg->http_listen[0] && addr_parse_listen(cfg->http_listen, 0, NULL, NULL, why, sizeof(why)) < 0) {
+    snprintf(err->msg, sizeof(err->msg), "http.listen: %s: %s", cfg->http_listen, why);
     return -1;
+  }
   if(cfg->policy != POLICY_NEVER && config_worst_restart_ms(cfg) > TWO_MINUTES_MS) {
     if(cfg->liveness.target[0])
       snprintf(err->msg, sizeof(err->msg),

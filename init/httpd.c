@@ -1,5 +1,6 @@
 /* httpd.c - the health and metrics endpoint: parser, routes, server.  See include/pinit/httpd.h. */
 #include "pinit/httpd.h"
+#include "pinit/addr.h"
 #include "pinit/check.h"
 #include "pinit/escape.h"
 #include "pinit/log.h"
@@ -206,88 +207,6 @@ int httpd_parse_request(const char *buf, size_t len, struct httpd_request *out)
         return 400;
     }
   }
-}
-
-/* ---- the listen address -------------------------------------------------------------- */
-
-static int listen_fail(char *why, size_t cap, const char *text, const char *reason)
-{
-  if(cap)
-    snprintf(why, cap, "http.listen: %s: %s", text ? text : "", reason);
-  return -1;
-}
-
-int httpd_listen_parse(const char *text, struct sockaddr_storage *sa, socklen_t *len, char *why, size_t cap)
-{
-  char host[INET6_ADDRSTRLEN + 1];
-  const char *h, *port = NULL;
-  size_t hlen;
-  int family;
-  unsigned long p = HTTPD_DEFAULT_PORT;
-  struct sockaddr_storage ss;
-
-  if(!text || !*text)
-    return listen_fail(why, cap, text, "empty (leave it unset to turn the endpoint off)");
-  if(text[0] == '[') {
-    const char *end = strchr(text, ']');
-    if(!end)
-      return listen_fail(why, cap, text, "missing ']' after the IPv6 address");
-    if(end[1] == ':')
-      port = end + 2;
-    else if(end[1])
-      return listen_fail(why, cap, text, "expected :PORT after ']'");
-    h = text + 1;
-    hlen = (size_t)(end - h);
-    family = AF_INET6;
-  }
-  else {
-    const char *colon = strchr(text, ':');
-    if(colon && strchr(colon + 1, ':'))
-      return listen_fail(why, cap, text, "an IPv6 address goes in brackets, like [::]:9400");
-    h = text;
-    hlen = colon ? (size_t)(colon - text) : strlen(text);
-    port = colon ? colon + 1 : NULL;
-    family = AF_INET;
-    if(!hlen) {
-      h = "0.0.0.0";
-      hlen = 7;
-    }
-  }
-  if(!hlen || hlen >= sizeof(host))
-    return listen_fail(why, cap, text, family == AF_INET6 ? "not a numeric IPv6 address" : "not a numeric IPv4 address");
-  memcpy(host, h, hlen);
-  host[hlen] = '\0';
-  if(port) {
-    size_t n = strlen(port);
-    p = 0;
-    for(size_t i = 0; i < n && p <= 65535; i++)
-      p = is_digit((unsigned char)port[i]) ? p * 10 + (unsigned long)(port[i] - '0') : 65536;
-    if(!n || n > 5 || p < 1 || p > 65535)
-      return listen_fail(why, cap, text, "the port must be a number from 1 to 65535");
-  }
-  memset(&ss, 0, sizeof(ss));
-  if(family == AF_INET) {
-    struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-    in->sin_family = AF_INET;
-    in->sin_port = htons((uint16_t)p);
-    if(inet_pton(AF_INET, host, &in->sin_addr) != 1)
-      return listen_fail(why, cap, text,
-                         "not a numeric IPv4 address like 0.0.0.0 or 127.0.0.1 (names are not resolved; IPv6 goes in brackets)");
-    if(len)
-      *len = sizeof(struct sockaddr_in);
-  }
-  else {
-    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-    in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons((uint16_t)p);
-    if(inet_pton(AF_INET6, host, &in6->sin6_addr) != 1)
-      return listen_fail(why, cap, text, "not a numeric IPv6 address like [::] or [::1]");
-    if(len)
-      *len = sizeof(struct sockaddr_in6);
-  }
-  if(sa)
-    *sa = ss;
-  return 0;
 }
 
 /* ---- the server ------------------------------------------------------------------------ */
@@ -637,6 +556,7 @@ int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, 
 {
   struct sockaddr_storage sa;
   socklen_t len;
+  char reason[160];
   int one = 1, e;
 
   s->loop = loop;
@@ -661,7 +581,9 @@ int httpd_start(struct httpd_server *s, struct ev_loop *loop, const char *addr, 
     ev_init(&c->timer, conn_timeout_cb);
     c->timer.data = c;
   }
-  if(httpd_listen_parse(addr, &sa, &len, why, cap) < 0) {
+  if(addr_parse_listen(addr, HTTPD_DEFAULT_PORT, &sa, &len, reason, sizeof(reason)) < 0) {
+    if(cap)
+      snprintf(why, cap, "http.listen: %s: %s", addr ? addr : "", reason);
     errno = EINVAL;
     return -1;
   }

@@ -3,6 +3,7 @@
 #include "pinit/probe.h"
 #include "internal.h"
 
+#include "pinit/addr.h"
 #include "pinit/duration.h"
 
 #include <arpa/inet.h>
@@ -44,102 +45,23 @@ static void set_name(struct probe_target *t, const char *prefix, const char *s, 
     memcpy(t->name + cap - 4, "...", 4);
 }
 
-static int is_host_char(int c)
-{
-  return isalnum(c) || c == '-' || c == '.' || c == '_';
-}
-
-/* HOST:PORT or [V6]:PORT, the whole of s[0..len). */
+/* HOST:PORT or [V6]:PORT, the whole of s[0..len) (pinit/addr.h). */
 static int parse_hostport(const char *s, size_t len, struct probe_target *t, struct probe_error *err)
 {
-  const char *host, *port;
-  size_t hlen, plen;
-  char buf[256];
-  unsigned long val = 0;
-  int v6 = 0, digits_dots = 0;
+  struct addr_hostport hp;
+  char name[ADDR_HOST_MAX + 16];
+  int clash;
 
-  if(!len)
-    return fail(err, "missing HOST:PORT");
-  if(s[0] == '[') {
-    const char *close = memchr(s, ']', len);
-    if(!close)
-      return fail(err, "missing ']' after the IPv6 address");
-    host = s + 1;
-    hlen = (size_t)(close - host);
-    if(hlen == 0 || hlen >= sizeof(buf))
-      return fail(err, "bad IPv6 address");
-    memcpy(buf, host, hlen);
-    buf[hlen] = 0;
-    struct in6_addr a6;
-    if(inet_pton(AF_INET6, buf, &a6) != 1)
-      return fail(err, "bad IPv6 address '%.60s'", buf);
-    if(close + 1 == s + len || close[1] != ':')
-      return fail(err, "missing :PORT after ']'");
-    port = close + 2;
-    v6 = 1;
-  }
-  else {
-    const char *colon = NULL;
-    int colons = 0;
-    for(size_t i = 0; i < len; i++)
-      if(s[i] == ':') {
-        colon = s + i;
-        colons++;
-      }
-    if(!colon)
-      return fail(err, "missing :PORT");
-    if(colons > 1)
-      return fail(err, "an IPv6 address needs brackets: [ADDR]:PORT");
-    host = s;
-    hlen = (size_t)(colon - s);
-    port = colon + 1;
-    if(!hlen)
-      return fail(err, "missing host before ':'");
-    if(hlen > 253)
-      return fail(err, "host name too long");
-    digits_dots = 1;
-    for(size_t i = 0; i < hlen; i++) {
-      if(!is_host_char((unsigned char)host[i]))
-        return fail(err, "bad character '%c' in host name", isprint((unsigned char)host[i]) ? host[i] : '?');
-      if(!isdigit((unsigned char)host[i]) && host[i] != '.')
-        digits_dots = 0;
-    }
-    if(host[0] == '-' || host[0] == '.')
-      return fail(err, "host name cannot start with '%c'", host[0]);
-    if(digits_dots) {
-      struct in_addr a4;
-      memcpy(buf, host, hlen);
-      buf[hlen] = 0;
-      if(inet_pton(AF_INET, buf, &a4) != 1)
-        return fail(err, "bad IPv4 address '%s'", buf);
-    }
-  }
-  plen = (size_t)(s + len - port);
-  if(!plen)
-    return fail(err, "missing port after ':'");
-  for(size_t i = 0; i < plen; i++) {
-    if(!isdigit((unsigned char)port[i]))
-      return fail(err, "bad port '%.*s'", plen > 20 ? 20 : (int)plen, port);
-    val = val * 10 + (unsigned long)(port[i] - '0');
-    if(val > 65535)
-      break;
-  }
-  if(val < 1 || val > 65535)
-    return fail(err, "port out of range (1-65535)");
+  if(addr_parse_hostport(s, len, &hp, err->msg, sizeof(err->msg)) < 0)
+    return -1;
   t->kind = PROBE_TCP;
-  t->port = (unsigned)val;
-  t->numeric = v6 || digits_dots;
-  if(v6) {
-    snprintf(t->name, sizeof(t->name), "[%.*s]:%lu", (int)hlen, host, val);
-    snprintf(t->spec, sizeof(t->spec), "http://[%.*s]:%lu/", (int)hlen, host, val);
-  }
-  else {
-    /* a host called exec, unix or file would read back as another kind: say tcp:// */
-    int clash = hlen == 4 && (!strncasecmp(host, "exec", 4) || !strncasecmp(host, "unix", 4) ||
-                              !strncasecmp(host, "file", 4));
-    snprintf(t->name, sizeof(t->name), "%s%.*s:%lu", clash ? "tcp://" : "", (int)hlen, host, val);
-    snprintf(t->spec, sizeof(t->spec), "http://%.*s:%lu/", (int)hlen, host, val);
-  }
+  t->port = hp.port;
+  t->numeric = hp.numeric;
+  snprintf(name, sizeof(name), hp.v6 ? "[%s]:%u" : "%s:%u", hp.host, hp.port);
+  snprintf(t->spec, sizeof(t->spec), "http://%s/", name);
+  /* a host called exec, unix or file would read back as another kind: say tcp:// */
+  clash = !strcasecmp(hp.host, "exec") || !strcasecmp(hp.host, "unix") || !strcasecmp(hp.host, "file");
+  set_name(t, clash ? "tcp://" : "", name, strlen(name));
   return 0;
 }
 

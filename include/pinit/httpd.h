@@ -75,12 +75,6 @@ struct httpd_request {
  * for syntax only.  Pure: no allocation, no I/O, thread-safe. */
 int httpd_parse_request(const char *buf, size_t len, struct httpd_request *out);
 
-/* Parse a listen address: "A.B.C.D:PORT", "[V6]:PORT", ":PORT" (0.0.0.0), or the same
- * without ":PORT" (HTTPD_DEFAULT_PORT).  Numeric only: names are never resolved.  On
- * success returns 0 and fills *sa / *len (either may be NULL); else returns -1 and writes
- * to `why` a config error ready to print: "http.listen: VALUE: reason".  Pure. */
-int httpd_listen_parse(const char *text, struct sockaddr_storage *sa, socklen_t *len, char *why, size_t cap);
-
 /* ---- the server -------------------------------------------------------------------------- */
 
 /* What the server asks its owner for, on every request. */
@@ -125,7 +119,7 @@ struct httpd_server {
   char big[HTTPD_BIG_MAX][HTTPD_BIG_OUT];
 };
 
-/* Listen on `addr` (see httpd_listen_parse) and serve on `loop`.  Returns 0, or -1 with
+/* Listen on `addr` (addr_parse_listen, pinit/addr.h; no port: HTTPD_DEFAULT_PORT) and serve on `loop`.  Returns 0, or -1 with
  * errno and a one-line `why` ("http.listen: 0.0.0.0:9400: Address already in use"):
  * EINVAL if the address is not valid (a config error), else the error of socket, bind or
  * listen.  Never blocks; allocates nothing. */
