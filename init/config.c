@@ -1,5 +1,5 @@
 /* config.c - defaults, INI file (inih), environment overrides, validation.
- * The only module that reads the process environment.  See include/pinit/config.h. */
+ * See include/pinit/config.h. */
 #include "pinit/config.h"
 #include "pinit/addr.h"
 #include "pinit/strbuf.h"
@@ -836,7 +836,7 @@ int config_print(const struct config *cfg, int fd)
   return 0;
 }
 
-int config_load_secret_files(struct config_error *err)
+int config_load_secret_files(struct env_block *env, struct config_error *err)
 {
-  return secret_file_load_env(err->msg, sizeof(err->msg));
+  return secret_file_load(env, err->msg, sizeof(err->msg));
 }

@@ -4,6 +4,7 @@
 #include "pinit/flink.h"
 #include "pinit/strbuf.h"
 #include "pinit/env.h"
+#include "pinit/env_block.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
 #include "pinit/flink_conf.h"
@@ -27,7 +28,6 @@
 
 #define FLINK_GROUPS_MAX 64
 
-extern char **environ;
 
 static const struct role {
   const char *name, *script;
@@ -173,34 +173,44 @@ int flink_role_defaults(const char *role, const struct render_result *conf, cons
 #undef ADD
 }
 
-/* jemalloc, as the official entrypoint: unless DISABLE_JEMALLOC is set to anything but
- * "false", append the library to LD_PRELOAD (warn if it is missing). */
-static void maybe_jemalloc(char **envp)
+/* Set NAME=value in the child's environment; logged on failure (ENOMEM). */
+static int child_setenv(struct env_block *env, const char *name, const char *value)
 {
-  const char *dis = env_get(envp, "DISABLE_JEMALLOC");
-  const char *pre = env_get(envp, "LD_PRELOAD");
+  if(env_block_set(env, name, value) == 0)
+    return 0;
+  log_error("flink", "%s: %s", name, strerror(errno));
+  return -1;
+}
+
+/* jemalloc, as the official entrypoint: unless DISABLE_JEMALLOC is set to anything but
+ * "false", append the library to the child's LD_PRELOAD (warn if it is missing). */
+static int maybe_jemalloc(struct env_block *env)
+{
+  const char *dis = env_get(env->v, "DISABLE_JEMALLOC");
+  const char *pre = env_get(env->v, "LD_PRELOAD");
   struct utsname u;
   char lib[256], val[1024];
 
   if(dis && *dis && strcmp(dis, "false"))
-    return;
+    return 0;
   if(uname(&u) < 0)
-    return;
+    return 0;
   snprintf(lib, sizeof(lib), "/usr/lib/%s-linux-gnu/libjemalloc.so", u.machine);
   if(access(lib, F_OK) < 0) {
     snprintf(lib, sizeof(lib), "/usr/lib/%s-linux-gnu/libjemalloc.so.2", u.machine);
     if(access(lib, F_OK) < 0) {
       log_warn("flink", "jemalloc not found (/usr/lib/%s-linux-gnu/libjemalloc.so): using the default allocator",
                u.machine);
-      return;
+      return 0;
     }
   }
   snprintf(val, sizeof(val), "%s:%s", pre ? pre : "", lib);
-  setenv("LD_PRELOAD", val, 1);
+  return child_setenv(env, "LD_PRELOAD", val);
 }
 
 /* Started as root with a `user` account: the child runs as that user. */
-static int lookup_user(const char *user, struct supervisor_spec *spec, gid_t *groups, int *ngroups)
+static int lookup_user(const char *user, struct supervisor_spec *spec, gid_t *groups, int *ngroups,
+                       struct env_block *env)
 {
   struct passwd *pw;
   if(getuid() != 0 || !user || !*user)
@@ -218,8 +228,8 @@ static int lookup_user(const char *user, struct supervisor_spec *spec, gid_t *gr
   spec->gid = pw->pw_gid;
   spec->groups = groups;
   spec->ngroups = *ngroups;
-  setenv("HOME", pw->pw_dir, 1);
-  setenv("USER", user, 1);
+  if(child_setenv(env, "HOME", pw->pw_dir) < 0 || child_setenv(env, "USER", user) < 0)
+    return -1;
   return 0;
 }
 
@@ -247,6 +257,7 @@ int flink_cmd(int argc, char **argv, char **envp)
   char **cargv;
   static struct flink_job_settings jset;
   static char jbuf[512];
+  static struct env_block env; /* the child's: envp, secrets, LD_PRELOAD, FLINK_CONF_DIR, HOME, USER */
   int ndefaults;
 
   if(argc < 2 || !strcmp(argv[1], "help")) {
@@ -254,23 +265,21 @@ int flink_cmd(int argc, char **argv, char **envp)
     return argc < 2 ? EXITCODE_USAGE : 0;
   }
   role = find_role(argv[1]);
-  if(config_load_secret_files(&err) || config_load(&cfg, NULL, environ, &err)) {
+  env_block_init(&env, envp);
+  if(config_load_secret_files(&env, &err) || config_load(&cfg, NULL, env.v, &err)) {
     log_error("config", "%s", err.msg);
     return EXITCODE_CONFIG;
   }
   log_setup(cfg.log_level_set ? cfg.log_level : LOG_INFO, cfg.log_format);
-  envp = environ;
-  home = flink_conf_home(&cfg, envp);
+  home = flink_conf_home(&cfg, env.v);
 
-  maybe_jemalloc(envp);
-  if(plugins_link(envp, home) < 0)
+  if(maybe_jemalloc(&env) < 0 || plugins_link(env.v, home) < 0)
     return 1;
-  envp = environ; /* setenv() may have moved it */
   /* the roles read what Flink will read: the rendered file */
-  if(flink_conf_render(&cfg, envp, role ? role->name : NULL, RENDER_AUTO, 0, &fc) < 0)
+  if(flink_conf_render(&cfg, env.v, role ? role->name : NULL, RENDER_AUTO, 0, &fc) < 0)
     return EXITCODE_CONFIG;
-  if(fc.conf_dir[0])
-    setenv("FLINK_CONF_DIR", fc.conf_dir, 1);
+  if(fc.conf_dir[0] && child_setenv(&env, "FLINK_CONF_DIR", fc.conf_dir) < 0)
+    return 1;
   if(role) {
     if((ndefaults = flink_role_defaults(role->name, &fc.res, defaults, 16, dbuf, sizeof(dbuf))) < 0) {
       log_error("flink", "%s: role defaults too long", role->name);
@@ -279,7 +288,7 @@ int flink_cmd(int argc, char **argv, char **envp)
     /* the job side: savepoint on stop, resume, readiness (flink_job.h) */
     flink_job_settings_read(&fc.res, role->name, &jset);
     flink_job_role_defaults(&jset, defaults + ndefaults, (size_t)(16 - ndefaults), jbuf, sizeof(jbuf));
-    if(config_load(&cfg, defaults, environ, &err)) {
+    if(config_load(&cfg, defaults, env.v, &err)) {
       log_error("config", "%s", err.msg);
       return EXITCODE_CONFIG;
     }
@@ -311,10 +320,11 @@ int flink_cmd(int argc, char **argv, char **envp)
   spec.argv = cargv;
   spec.name = role ? role->name : argv[1];
   spec.hooks = role ? flink_job_setup(&jset, &cfg, cargv, nargs, (size_t)argc + 5) : NULL;
-  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups) < 0) {
+  if(lookup_user(cfg.flink_user, &spec, groups, &ngroups, &env) < 0) {
     free(cargv);
     return 1;
   }
+  spec.child_env = env.v;
   rc = supervisor_run_config(&spec, &cfg);
   free(cargv);
   return rc;

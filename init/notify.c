@@ -155,7 +155,6 @@ int notify_start(struct notify *n, struct ev_loop *loop, int fd_num, int socket_
       n->sock = -1;
       return -1;
     }
-    setenv("NOTIFY_SOCKET", n->name, 1);
     ev_io_init(&n->w, socket_cb, n->sock, EV_READ);
   }
   else

@@ -5,6 +5,7 @@
 #include "pinit/render.h"
 #include "pinit/exitcode.h"
 #include "pinit/config.h"
+#include "pinit/env_block.h"
 #include "pinit/flink_conf.h"
 #include "pinit/log.h"
 
@@ -26,7 +27,6 @@ static int parse_format(const char *s, enum render_format *out)
   return -1;
 }
 
-extern char **environ;
 
 int render_cmd(int argc, char **argv, char **envp)
 {
@@ -35,7 +35,8 @@ int render_cmd(int argc, char **argv, char **envp)
   struct config_error err;
   struct render_opts o;
   const char *role = NULL;
-  int live;
+  struct env_block env;
+  int rc;
   memset(&o, 0, sizeof(o));
   for(int i = 1; i < argc; i++) {
     const char *a = argv[i], *val = NULL;
@@ -78,13 +79,14 @@ int render_cmd(int argc, char **argv, char **envp)
       return EXITCODE_USAGE;
     }
   }
-  live = envp == environ;       /* NAME_FILE secrets change the process environment */
-  if(config_load_secret_files(&err) || config_load(&cfg, NULL, live ? environ : envp, &err)) {
+  env_block_init(&env, envp);   /* envp + NAME_FILE secrets */
+  if(config_load_secret_files(&env, &err) || config_load(&cfg, NULL, env.v, &err)) {
     log_error("config", "%s", err.msg);
+    env_block_free(&env);
     return EXITCODE_CONFIG;
   }
-  if(flink_conf_render(&cfg, live ? environ : envp, role, o.format, o.dry_run, &fc) < 0)
-    return EXITCODE_CONFIG;
+  rc = flink_conf_render(&cfg, env.v, role, o.format, o.dry_run, &fc) < 0 ? EXITCODE_CONFIG : 0;
   flink_conf_free(&fc);
-  return 0;
+  env_block_free(&env);
+  return rc;
 }

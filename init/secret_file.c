@@ -1,6 +1,8 @@
 /* secret_file.c - NAME_FILE secrets read as root without trusting the path.
  * See include/pinit/secret_file.h. */
 #include "pinit/secret_file.h"
+#include "pinit/env.h"
+#include "pinit/env_block.h"
 #include "pinit/log.h"
 #include "pinit/trusted_path.h"
 
@@ -97,23 +99,22 @@ static int is_secret_file_var(const char *e, size_t *nlen)
   return log_is_secret_name(target);
 }
 
-int secret_file_load_env(char *msg, size_t cap)
+int secret_file_load(struct env_block *env, char *msg, size_t cap)
 {
-  extern char **environ;
   char **names = NULL;
   size_t count = 0, total = 0;
   int rc = 0;
 
-  for(char **e = environ; e && *e; e++) {
+  for(char **e = env->v; e && *e; e++) {
     size_t nlen;
     total += (size_t)is_secret_file_var(*e, &nlen);
   }
   if(!total)
     return 0; /* the usual case: nothing allocated, nothing touched */
-  /* collect first: setenv() may move environ */
-  if(total && !(names = calloc(total, sizeof(*names))))
+  /* collect first: env_block_set() may move env->v */
+  if(!(names = calloc(total, sizeof(*names))))
     return fail(msg, cap, ENOMEM, "*_FILE: %s", strerror(ENOMEM));
-  for(char **e = environ; e && *e && count < total; e++) {
+  for(char **e = env->v; e && *e && count < total; e++) {
     size_t nlen;
     if(is_secret_file_var(*e, &nlen)) {
       if(!(names[count] = strndup(*e, nlen + 5))) {
@@ -124,11 +125,11 @@ int secret_file_load_env(char *msg, size_t cap)
     }
   }
   for(size_t i = 0; i < count; i++) {
-    const char *path = getenv(names[i]);
+    const char *path = env_get(env->v, names[i]);
     char why[400], *val;
     size_t vlen;
     names[i][strlen(names[i]) - 5] = 0;            /* NAME_FILE -> NAME */
-    if(getenv(names[i]) || !path)
+    if(env_get(env->v, names[i]) || !path)
       continue; /* an explicit value wins */
     if(secret_file_read(path, &val, &vlen, why, sizeof(why)) < 0) {
       int saved = errno;
@@ -138,7 +139,7 @@ int secret_file_load_env(char *msg, size_t cap)
       rc = -1;
       goto done;
     }
-    if(setenv(names[i], val, 1) < 0) {
+    if(env_block_set(env, names[i], val) < 0) {
       int saved = errno;
       free(val);
       if(msg)

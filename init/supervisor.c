@@ -5,6 +5,7 @@
 #include "pinit/clock.h"
 #include "pinit/control.h"
 #include "pinit/drain.h"
+#include "pinit/env_block.h"
 #include "pinit/evalloc.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
@@ -35,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+extern char **environ;
+
 #define DRAIN_POLL_S 0.05
 #define DRAIN_KILL_WAIT_MS 2000
 
@@ -44,6 +47,7 @@ struct run {
   struct config *cfg;
   struct supervise sv;
   struct exitcode_remap remap;
+  struct env_block env; /* the child's: spec->child_env (or pinit's own) + NOTIFY_SOCKET */
   int cwd_fd, tty_fd;
   int *inherited; /* fds >= 3 pinit was started with (malloc'd at the first one) */
   int ninherited;
@@ -173,7 +177,7 @@ static void do_spawn(struct run *r)
 {
   struct spawn_req req = {
     .argv = r->spec->argv,
-    .envp = r->spec->child_env,
+    .envp = r->env.v,
     .cwd_fd = r->cwd_fd,
     .tty_fd = r->tty_fd,
     .notify_src = r->notify.wr,
@@ -274,8 +278,10 @@ static void health_init(struct run *r, struct health *h, const struct probe_conf
   h->what = what;
   h->last_ok = 0;
   h->configured = probe_parse(conf->target, &t, &err) == 0;
-  if(h->configured)
+  if(h->configured) {
     probe_init(&h->probe, &t);
+    probe_env(&h->probe, r->env.v);
+  }
   if(h->configured && ev == SV_EV_READINESS && r->spec->hooks && r->spec->hooks->judge_ready)
     probe_keep_body(&h->probe, r->spec->hooks->ready_buf, r->spec->hooks->ready_cap);
   ev_init(&h->tick, health_tick);
@@ -697,6 +703,13 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
 
   supervise_init(&r->sv, spec->name, cfg, &r->remap);
   r->sv.rand01 = jitter;
+  /* the child's environment, complete before the probes and waits point at it */
+  env_block_init(&r->env, spec->child_env ? spec->child_env : environ);
+  if(notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r) == 0 &&
+     r->notify.sock >= 0 && env_block_set(&r->env, "NOTIFY_SOCKET", r->notify.name) < 0) {
+    log_error("notify", "NOTIFY_SOCKET: %s", strerror(errno));
+    return 1;
+  }
   health_init(r, &r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness");
   health_init(r, &r->ready, &cfg->readiness, SV_EV_READINESS, "readiness");
   if(cfg->wait_targets[0]) {
@@ -714,7 +727,6 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
         }
     r->nwait = (size_t)n;
   }
-  notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r);
   if(run_control_start(r) < 0)
     return EXITCODE_CONFIG;
   if(cfg->http_listen[0]) {
@@ -739,11 +751,14 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
 int supervisor_run(const struct supervisor_spec *spec, char **envp)
 {
   static struct config cfg;
+  static struct env_block env;
+  struct supervisor_spec with_env = *spec;
   struct config_error err;
   const struct run_opts *o = spec->opts;
   enum log_level lvl;
 
-  if(config_load_secret_files(&err) || config_load(&cfg, spec->role_defaults, envp, &err)) {
+  env_block_init(&env, envp);
+  if(config_load_secret_files(&env, &err) || config_load(&cfg, spec->role_defaults, env.v, &err)) {
     log_error("config", "%s", err.msg);
     return EXITCODE_CONFIG;
   }
@@ -756,5 +771,6 @@ int supervisor_run(const struct supervisor_spec *spec, char **envp)
   if(cfg.verbosity && !cfg.log_level_set)
     lvl = (enum log_level)(LOG_WARN + cfg.verbosity > LOG_DEBUG ? LOG_DEBUG : LOG_WARN + cfg.verbosity);
   log_setup(lvl, cfg.log_format);
-  return supervisor_run_config(spec, &cfg);
+  with_env.child_env = env.v;
+  return supervisor_run_config(&with_env, &cfg);
 }

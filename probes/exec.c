@@ -68,7 +68,10 @@ static void __attribute__((noreturn)) child(const struct probe *p, int wfd, cons
   argv[p->target.argc] = NULL;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  execvp(argv[0], argv);
+  if(p->envp)
+    execvpe(argv[0], argv, p->envp);
+  else
+    execvp(argv[0], argv);
 
   int e = errno;
   child_fail_exit(cf, e, exitcode_exec_failure(e));

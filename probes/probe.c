@@ -366,6 +366,11 @@ void probe_post_json(struct probe *p, const char *json)
   p->post = json;
 }
 
+void probe_env(struct probe *p, char *const *envp)
+{
+  p->envp = envp;
+}
+
 int probe_start(struct probe *p, struct ev_loop *loop, int64_t timeout_ms, probe_cb *cb, void *arg)
 {
   int rc = 0;

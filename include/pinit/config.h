@@ -1,7 +1,9 @@
 /* config.h - pinit's configuration: built-in defaults (per Flink role), one INI file,
  * then PINIT_<SECTION>_<KEY> environment overrides.  config_load reads the environment
- * only from the envp it is given (env.h); config_load_secret_files alone reads and
- * changes the process environment.  Other modules read envp too, all through env.h.
+ * only from the envp it is given (env.h), as every other module that reads a variable
+ * does (flink.c, plugins.c, render.c, control_cmd.c).  Nothing changes the process environment:
+ * NAME_FILE secrets and everything else the child gets are set in an explicit block
+ * (env_block.h) that config_load, the renderer and the child then read.
  *
  * Keys (section.key, default) - docs/configuration.md lists them all:
  *   restart.policy never|on-failure|always   restart.delay_min 1s   restart.delay_max 30s
@@ -113,13 +115,14 @@ int config_defaults_check(char *why, size_t cap);
  * to fd (values of secret-looking keys redacted).  Returns 0 or -1 (errno from write). */
 int config_print(const struct config *cfg, int fd);
 
-/* Docker secrets: for every NAME_FILE=/path in the environment where NAME looks secret
- * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's
+/* Docker secrets: for every NAME_FILE=/path in the block env where NAME looks secret
+ * (log_is_secret_name) or the path is under /run/secrets/, set NAME in env to the file's
  * contents (one trailing newline removed) unless NAME is already set: all of them, each
  * read as pinit/secret_file.h says (regular files only, links checked, 64 KiB cap).
- * Returns 0, or -1 with err naming the variable (never the contents).  Changes the process
- * environment: call once, early, before anything else reads it. */
-int config_load_secret_files(struct config_error *err);
+ * Returns 0, or -1 with err naming the variable (never the contents).  Call before
+ * config_load(env->v). */
+struct env_block;
+int config_load_secret_files(struct env_block *env, struct config_error *err);
 
 /* Before anything can fail: apply PINIT_LOG_FORMAT=json from envp, so that even a
  * configuration error is logged in the format the log shipper expects. */

@@ -3,7 +3,7 @@
  * newline-separated VAR=value, READY=1 and STATUS=text understood, the rest ignored).
  *
  * Who may send (docs/security.md): the socket has a name the kernel picks (abstract
- * autobind, unique in the network namespace, exported as NOTIFY_SOCKET=@xxxxx), and
+ * autobind, unique in the network namespace, given to the child as NOTIFY_SOCKET=@xxxxx), and
  * SO_PASSCRED: a datagram counts only if its sender is the child or one of its
  * descendants (systemd's NotifyAccess=all), i.e. visible in pinit's PID namespace with the
  * child on its chain of parents (/proc/PID/stat), at most NOTIFY_TREE_DEPTH levels up.
@@ -47,7 +47,8 @@ struct notify {
 };
 
 /* Set up what the config asks for: a pipe when fd_num > 0, else the socket when `socket`
- * (and export NOTIFY_SOCKET with setenv), else nothing.  `ready` is called on the loop for
+ * (then n->sock >= 0 and the caller puts NOTIFY_SOCKET=n->name in the child's environment;
+ * the process environment is not touched), else nothing.  `ready` is called on the loop for
  * each readiness message.  Returns 0, or -1 (logged; readiness from the child is then off).
  * Never blocks. */
 int notify_start(struct notify *n, struct ev_loop *loop, int fd_num, int socket, notify_ready_fn *ready, void *arg);

@@ -110,6 +110,7 @@ struct probe {
   char *keep;                   /* http: where the body is kept (probe_keep_body), or NULL */
   size_t keep_cap, kept;
   const char *post;             /* http: a JSON body to POST instead of a GET, or NULL */
+  char *const *envp;            /* exec: the command's environment (probe_env), or NULL */
   char errbuf[256];             /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
   ev_child child;               /* exec */
   ev_io out;                    /* exec: the output pipe */
@@ -153,6 +154,11 @@ void probe_keep_body(struct probe *p, char *buf, size_t cap);
  * application/json) with POST instead of a GET; NULL goes back to GET.  json must outlive
  * the attempts. */
 void probe_post_json(struct probe *p, const char *json);
+
+/* EXEC only, before probe_start(): the command's environment (NULL-terminated "NAME=value";
+ * NULL: pinit's own).  The supervisor gives exec probes the child's environment, as Docker
+ * gives a HEALTHCHECK the container's.  envp must outlive the attempts. */
+void probe_env(struct probe *p, char *const *envp);
 
 /* 1 while an attempt is running. */
 int probe_running(const struct probe *p);

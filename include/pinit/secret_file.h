@@ -20,12 +20,13 @@
  * contents).  Blocks on file I/O only. */
 int secret_file_read(const char *path, char **out, size_t *len, char *msg, size_t cap);
 
-/* For every NAME_FILE=/path of the process environment where NAME looks secret
- * (log_is_secret_name) or the path is under /run/secrets/, set NAME to the file's contents
- * unless NAME is already set (PINIT_* variables are pinit's own and skipped).  All of
- * them, however many.  Returns 0; or -1 with msg "NAME_FILE: path: reason" (never the
- * contents) and the environment possibly partly set (the caller exits 78 before anything
- * starts).  Changes the process environment: call once, early. */
-int secret_file_load_env(char *msg, size_t cap);
+/* For every NAME_FILE=/path of the environment block env where NAME looks secret
+ * (log_is_secret_name) or the path is under /run/secrets/, set NAME in env to the file's
+ * contents unless NAME is already set (PINIT_* variables are pinit's own and skipped).
+ * All of them, however many.  Returns 0; or -1 with msg "NAME_FILE: path: reason" (never
+ * the contents) and env possibly partly set (the caller exits 78 before anything starts).
+ * The process environment is not touched. */
+struct env_block;
+int secret_file_load(struct env_block *env, char *msg, size_t cap);
 
 #endif

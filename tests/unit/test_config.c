@@ -2,6 +2,8 @@
  * validation with exact messages, the 2-minute rule, `pinit config` output and Docker
  * secrets.  Every load gets an explicit envp; files are written to /tmp. */
 #include "pinit/config.h"
+#include "pinit/env.h"
+#include "pinit/env_block.h"
 #include "unit.h"
 
 #include <errno.h>
@@ -605,71 +607,81 @@ static void printing(void)
 static void secret_files(void)
 {
   struct config_error err;
+  struct env_block env;
   const char *f1 = write_tmp("s3cret\n");
   const char *f2 = write_tmp("abc\r\n");
   const char *f3 = write_tmp("a\nb\n\n");
   const char *f4 = write_tmp("");
+  char e1[128], e2[128], e3[128], e4[128], e5[128], e6[128], e7[128];
+  char *from[] = {
+    e1, e2, e3, e4,
+    e5, "S3_ACCESS_KEY=explicit",          /* explicit values win */
+    e6,                                    /* not Docker-secret style: left alone */
+    e7,                                    /* pinit's own variables are not secrets to load */
+    "PATH=/bin", NULL
+  };
+  snprintf(e1, sizeof(e1), "DB_PASSWORD_FILE=%s", f1);
+  snprintf(e2, sizeof(e2), "API_TOKEN_FILE=%s", f2);
+  snprintf(e3, sizeof(e3), "MY_SECRET_FILE=%s", f3);
+  snprintf(e4, sizeof(e4), "EMPTY_KEY_FILE=%s", f4);
+  snprintf(e5, sizeof(e5), "S3_ACCESS_KEY_FILE=%s", f1);
+  snprintf(e6, sizeof(e6), "SSL_CERT_FILE=%s", f1);
+  snprintf(e7, sizeof(e7), "PINIT_SECRET_FILE=%s", f1);
 
-  /* a secret-looking name: set from the file, one trailing newline removed */
-  setenv("DB_PASSWORD_FILE", f1, 1);
+  /* set from the file in the block, one trailing newline removed */
   unsetenv("DB_PASSWORD");
-  setenv("API_TOKEN_FILE", f2, 1);
-  unsetenv("API_TOKEN");
-  setenv("MY_SECRET_FILE", f3, 1);
-  unsetenv("MY_SECRET");
-  setenv("EMPTY_KEY_FILE", f4, 1);
-  unsetenv("EMPTY_KEY");
-  /* explicit values win */
-  setenv("S3_ACCESS_KEY_FILE", f1, 1);
-  setenv("S3_ACCESS_KEY", "explicit", 1);
-  /* not Docker-secret style: left alone */
-  setenv("SSL_CERT_FILE", f1, 1);
-  unsetenv("SSL_CERT");
-  /* pinit's own variables are not secrets to load */
-  setenv("PINIT_SECRET_FILE", f1, 1);
-  unsetenv("PINIT_SECRET");
-  CHECK_INT(config_load_secret_files(&err), 0);
-  CHECK_STR(getenv("DB_PASSWORD"), "s3cret");
-  CHECK_STR(getenv("API_TOKEN"), "abc");
-  CHECK_STR(getenv("MY_SECRET"), "a\nb\n");
-  CHECK_STR(getenv("EMPTY_KEY"), "");
-  CHECK_STR(getenv("S3_ACCESS_KEY"), "explicit");
-  CHECK(getenv("SSL_CERT") == NULL);
-  CHECK(getenv("PINIT_SECRET") == NULL);
+  env_block_init(&env, from);
+  CHECK_INT(config_load_secret_files(&env, &err), 0);
+  CHECK_STR(env_get(env.v, "DB_PASSWORD"), "s3cret");
+  CHECK_STR(env_get(env.v, "API_TOKEN"), "abc");
+  CHECK_STR(env_get(env.v, "MY_SECRET"), "a\nb\n");
+  CHECK_STR(env_get(env.v, "EMPTY_KEY"), "");
+  CHECK_STR(env_get(env.v, "S3_ACCESS_KEY"), "explicit");
+  CHECK(env_get(env.v, "SSL_CERT") == NULL);
+  CHECK(env_get(env.v, "PINIT_SECRET") == NULL);
+  CHECK_STR(env_get(env.v, "PATH"), "/bin");
+  CHECK(getenv("DB_PASSWORD") == NULL);    /* the process environment is not touched */
+  CHECK(from[0] == e1 && !strncmp(e1, "DB_PASSWORD_FILE=", 17));
   /* idempotent: a second call changes nothing */
-  CHECK_INT(config_load_secret_files(&err), 0);
-  CHECK_STR(getenv("DB_PASSWORD"), "s3cret");
-  unsetenv("DB_PASSWORD_FILE");
-  unsetenv("API_TOKEN_FILE");
-  unsetenv("MY_SECRET_FILE");
-  unsetenv("EMPTY_KEY_FILE");
-  unsetenv("S3_ACCESS_KEY_FILE");
-  unsetenv("SSL_CERT_FILE");
-  unsetenv("PINIT_SECRET_FILE");
+  CHECK_INT(config_load_secret_files(&env, &err), 0);
+  CHECK_STR(env_get(env.v, "DB_PASSWORD"), "s3cret");
+  env_block_free(&env);
+
+  /* nothing to load: nothing copied */
+  {
+    char *plain[] = { "PATH=/bin", "SSL_CERT_FILE=/etc/ssl/x.pem", NULL };
+    env_block_init(&env, plain);
+    CHECK_INT(config_load_secret_files(&env, &err), 0);
+    CHECK(env.v == plain && env.cap == 0);
+    env_block_free(&env);
+  }
 
   /* a missing file is an error naming the variable and the path, never contents */
-  setenv("REDIS_PASSWORD_FILE", "/nonexistent/secret", 1);
-  unsetenv("REDIS_PASSWORD");
-  CHECK_INT(config_load_secret_files(&err), -1);
-  CHECK_STR(err.msg, "REDIS_PASSWORD_FILE: /nonexistent/secret: No such file or directory");
-  CHECK(getenv("REDIS_PASSWORD") == NULL);
-  unsetenv("REDIS_PASSWORD_FILE");
+  {
+    char *missing[] = { "REDIS_PASSWORD_FILE=/nonexistent/secret", NULL };
+    env_block_init(&env, missing);
+    CHECK_INT(config_load_secret_files(&env, &err), -1);
+    CHECK_STR(err.msg, "REDIS_PASSWORD_FILE: /nonexistent/secret: No such file or directory");
+    CHECK(env_get(env.v, "REDIS_PASSWORD") == NULL);
+    env_block_free(&env);
+  }
 
   /* too large (64 KiB and more) is refused */
   {
     static char big[70000];
-    char path[64] = "/tmp/pinit-ut-big-XXXXXX";
+    char path[64] = "/tmp/pinit-ut-big-XXXXXX", var[128];
+    char *bigenv[] = { var, NULL };
     int fd = mkstemp(path);
     memset(big, 'x', sizeof(big));
     CHECK(fd >= 0 && write(fd, big, sizeof(big)) == (ssize_t)sizeof(big));
     close(fd);
-    setenv("BIG_TOKEN_FILE", path, 1);
-    unsetenv("BIG_TOKEN");
-    CHECK_INT(config_load_secret_files(&err), -1);
+    snprintf(var, sizeof(var), "BIG_TOKEN_FILE=%s", path);
+    env_block_init(&env, bigenv);
+    CHECK_INT(config_load_secret_files(&env, &err), -1);
     check_has(err.msg, "BIG_TOKEN_FILE: ");
     check_has(err.msg, "larger than 64 KiB");
     CHECK(strstr(err.msg, "xxxx") == NULL);
-    unsetenv("BIG_TOKEN_FILE");
+    env_block_free(&env);
     unlink(path);
   }
 }
