@@ -470,19 +470,89 @@ static int set_out(char *out, size_t cap, const char *dir)
   return 0;
 }
 
+/* The base file bname of the conf dir cfd (bpath for messages) into a malloc'd *base
+ * (NULL, 0 when there is none).  Returns 0, or -1 logged. */
+static int read_base(int cfd, const char *bname, const char *bpath, char **base, size_t *base_len)
+{
+  struct trusted_path_refusal why = {.why = NULL};
+  char reason[400];
+  int fd;
+
+  if((fd = trusted_path_open(cfd, bname, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why)) >= 0) {
+    struct stat st;
+    int r = fstat(fd, &st) < 0 ? -1 : !S_ISREG(st.st_mode) ? (errno = EINVAL, -1) :
+            read_file(fd, MAX_BASE, base, base_len);
+    int saved = errno;
+    close(fd);
+    if(r < 0) {
+      log_error("render", "%s: cannot read: %s", bpath, saved == EFBIG ? "larger than 16 MiB" :
+                saved == EINVAL ? "not a regular file" : strerror(saved));
+      return -1;
+    }
+  }
+  else if(errno != ENOENT) {
+    log_error("render", "%s: cannot open: %s", bpath, why_text(errno, &why, reason, sizeof(reason)));
+    return -1;
+  }
+  return 0;
+}
+
+/* A read-only conf dir (a ConfigMap, a :ro mount; EBUSY: the file itself is a mount, a
+ * Kubernetes subPath; errno says which): render into a writable copy of it under the
+ * runtime dir.  Returns 0 with the copy's path in out_conf_dir, or -1 logged. */
+static int render_into_copy(int cfd, const char *conf, const char *name, const struct render_input *in,
+                            const struct render_result *res, const struct render_opts *o, char **envp,
+                            char *out_conf_dir, size_t cap)
+{
+  struct trusted_path_refusal why = {.why = NULL};
+  char copy[PATH_MAX], reason[400];
+  const char *rt;
+  int ddfd = -1, rc = -1;
+
+  rt = o->runtime_dir ? o->runtime_dir : env_value(envp, "PINIT_RUNTIME_DIR") ? env_value(envp, "PINIT_RUNTIME_DIR") : "/tmp";
+  if(path_join(copy, sizeof(copy), rt, COPY_DIR)) {
+    log_error("render", "%s/%s: name too long", rt, COPY_DIR);
+    return -1;
+  }
+  log_warn("render", "%s is not writable (%s): rendering into a copy, %s (FLINK_CONF_DIR for the child)",
+           conf, strerror(errno), copy);
+  why.name[0] = 0;
+  if(mkdir(rt, 0755) < 0 && errno != EEXIST) {
+    log_error("render", "%s: cannot create the runtime dir: %s", rt, strerror(errno));
+    return -1;
+  }
+  if((ddfd = open_copy_dir(copy, &why)) < 0 || copy_conf_dir_at(cfd, ddfd, &why) < 0) {
+    int saved = errno;
+    if(why.name[0] && ddfd >= 0 && !why.why)
+      log_error("render", "%s: cannot copy the conf dir %s there: %s: %s", copy, conf, why.name, strerror(saved));
+    else
+      log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf,
+                why_text(saved, &why, reason, sizeof(reason)));
+  }
+  else if(write_atomic_at(ddfd, name, res->doc, res->len, in->format) < 0)
+    log_error("render", "%s/%s: cannot write: %s", copy, name, strerror(errno));
+  else {
+    log_info("render", "%s/%s: written (%zu keys)", copy, name, res->nkeys);
+    rc = set_out(out_conf_dir, cap, copy);
+  }
+  if(ddfd >= 0)
+    close(ddfd);
+  return rc;
+}
+
 int render_flink_config(char **envp, const struct render_opts *opts, char *out_conf_dir, size_t cap)
 {
   static const struct render_opts defaults;
   const struct render_opts *o = opts ? opts : &defaults;
-  char conf_buf[PATH_MAX], path[PATH_MAX], bpath[PATH_MAX], copy[PATH_MAX], addr[256];
-  const char *home, *conf, *name, *bname, *rt;
+  char conf_buf[PATH_MAX], path[PATH_MAX], bpath[PATH_MAX], addr[256];
+  const char *home, *conf, *name, *bname;
   struct render_input in;
   struct render_result res;
   struct render_error err;
   struct trusted_path_refusal why = {.why = NULL};
   char *base = NULL, reason[400];
   size_t base_len = 0;
-  int fd, cfd, ddfd = -1, rc = -1;
+  int cfd, rc = -1;
 
   home = o->flink_home ? o->flink_home : env_value(envp, "FLINK_HOME") ? env_value(envp, "FLINK_HOME") : "/opt/flink";
   conf = o->conf_dir ? o->conf_dir : env_value(envp, "FLINK_CONF_DIR");
@@ -515,21 +585,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     close(cfd);
     return -1;
   }
-  if((fd = trusted_path_open(cfd, bname, O_RDONLY | O_NONBLOCK | O_NOCTTY, &why)) >= 0) {
-    struct stat st;
-    int r = fstat(fd, &st) < 0 ? -1 : !S_ISREG(st.st_mode) ? (errno = EINVAL, -1) :
-            read_file(fd, MAX_BASE, &base, &base_len);
-    int saved = errno;
-    close(fd);
-    if(r < 0) {
-      log_error("render", "%s: cannot read: %s", bpath, saved == EFBIG ? "larger than 16 MiB" :
-                saved == EINVAL ? "not a regular file" : strerror(saved));
-      close(cfd);
-      return -1;
-    }
-  }
-  else if(errno != ENOENT) {
-    log_error("render", "%s: cannot open: %s", bpath, why_text(errno, &why, reason, sizeof(reason)));
+  if(read_base(cfd, bname, bpath, &base, &base_len) < 0) {
     close(cfd);
     return -1;
   }
@@ -586,36 +642,7 @@ int render_flink_config(char **envp, const struct render_opts *opts, char *out_c
     goto done;
   }
 
-  /* A read-only conf dir (a ConfigMap, a :ro mount; EBUSY: the file itself is a mount, a
-   * Kubernetes subPath): render into a writable copy. */
-  rt = o->runtime_dir ? o->runtime_dir : env_value(envp, "PINIT_RUNTIME_DIR") ? env_value(envp, "PINIT_RUNTIME_DIR") : "/tmp";
-  if(path_join(copy, sizeof(copy), rt, COPY_DIR)) {
-    log_error("render", "%s/%s: name too long", rt, COPY_DIR);
-    goto done;
-  }
-  log_warn("render", "%s is not writable (%s): rendering into a copy, %s (FLINK_CONF_DIR for the child)",
-           conf, strerror(errno), copy);
-  why.why = NULL;
-  why.name[0] = 0;
-  if(mkdir(rt, 0755) < 0 && errno != EEXIST) {
-    log_error("render", "%s: cannot create the runtime dir: %s", rt, strerror(errno));
-    goto done;
-  }
-  if((ddfd = open_copy_dir(copy, &why)) < 0 || copy_conf_dir_at(cfd, ddfd, &why) < 0) {
-    int saved = errno;
-    if(why.name[0] && ddfd >= 0 && !why.why)
-      log_error("render", "%s: cannot copy the conf dir %s there: %s: %s", copy, conf, why.name, strerror(saved));
-    else
-      log_error("render", "%s: cannot copy the conf dir %s there: %s", copy, conf,
-                why_text(saved, &why, reason, sizeof(reason)));
-    goto done;
-  }
-  if(write_atomic_at(ddfd, name, res.doc, res.len, in.format) < 0) {
-    log_error("render", "%s/%s: cannot write: %s", copy, name, strerror(errno));
-    goto done;
-  }
-  log_info("render", "%s/%s: written (%zu keys)", copy, name, res.nkeys);
-  rc = set_out(out_conf_dir, cap, copy);
+  rc = render_into_copy(cfd, conf, name, &in, &res, o, envp, out_conf_dir, cap);
 
 done:
   if(rc == 0 && o->result)
@@ -624,7 +651,5 @@ done:
     render_result_free(&res);
   free(base);
   close(cfd);
-  if(ddfd >= 0)
-    close(ddfd);
   return rc;
 }
