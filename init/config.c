@@ -155,6 +155,47 @@ static int copy_str(char *dst, size_t cap, const char *v)
 }
 
 /* Set one key from text.  Returns 0, or -1 with `why` filled. */
+/* notify.fd: 0 (off) or a descriptor >= 3 below the descriptor limit the child inherits. */
+static int set_fd(int *dst, const char *v, char *why, size_t cap)
+{
+  struct rlimit rl;
+  char *end;
+  long l = strtol(v, &end, 10);
+  if(!*v || *end || l < 0 || l > 1000000)
+    return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+  if(l && l < 3)
+    return snprintf(why, cap, "%ld: must be 3 or more (0 turns it off)", l), -1;
+  /* the child inherits pinit's limit: a descriptor at or above it cannot be given */
+  if(l && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)l >= rl.rlim_cur)
+    return snprintf(why, cap, "%ld: above the descriptor limit (RLIMIT_NOFILE %llu)", l,
+                    (unsigned long long)rl.rlim_cur), -1;
+  *dst = (int)l;
+  return 0;
+}
+
+/* liveness.url|tcp|exec (and readiness.*): the probe target text t, with the key's kind
+ * as prefix; "" clears the target only if it is of this key's kind. */
+static int set_probe(const struct key *k, char *t, const char *v, char *why, size_t cap)
+{
+  const char *prefix = k->type == K_PROBE_TCP ? "tcp://" : k->type == K_PROBE_EXEC ? "exec:" : "";
+  struct probe_target pt;
+  struct probe_error perr;
+  if(!*v) {
+    if(!strncmp(t, prefix, strlen(prefix)) && (*prefix || !strncmp(t, "http", 4)))
+      t[0] = '\0';
+    return 0;
+  }
+  if(k->type == K_PROBE_TCP && !strncmp(v, "tcp://", 6))
+    prefix = "";
+  if(k->type == K_PROBE_URL && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+    return snprintf(why, cap, "%s: not an http:// or https:// URL", v), -1;
+  if((size_t)snprintf(t, k->size, "%s%s", prefix, v) >= k->size)
+    return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
+  if(probe_parse(t, &pt, &perr))
+    return snprintf(why, cap, "%s", perr.msg), t[0] = '\0', -1;
+  return 0;
+}
+
 static int set_value(struct config *cfg, const struct key *k, const char *v, char *why, size_t cap)
 {
   void *dst = (char *)cfg + k->off;
@@ -176,20 +217,8 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
       return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
     *(int *)dst = (int)l;
     return 0;
-  case K_FD: {
-    struct rlimit rl;
-    l = strtol(v, &end, 10);
-    if(!*v || *end || l < 0 || l > 1000000)
-      return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
-    if(l && l < 3)
-      return snprintf(why, cap, "%ld: must be 3 or more (0 turns it off)", l), -1;
-    /* the child inherits pinit's limit: a descriptor at or above it cannot be given */
-    if(l && getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (rlim_t)l >= rl.rlim_cur)
-      return snprintf(why, cap, "%ld: above the descriptor limit (RLIMIT_NOFILE %llu)", l,
-                      (unsigned long long)rl.rlim_cur), -1;
-    *(int *)dst = (int)l;
-    return 0;
-  }
+  case K_FD:
+    return set_fd(dst, v, why, cap);
   case K_BOOL:
     if(parse_bool(v, &n))
       return snprintf(why, cap, "%s: not a boolean (true/false)", v), -1;
@@ -261,26 +290,8 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
     return 0;
   case K_PROBE_URL:
   case K_PROBE_TCP:
-  case K_PROBE_EXEC: {
-    char *t = dst;
-    const char *prefix = k->type == K_PROBE_TCP ? "tcp://" : k->type == K_PROBE_EXEC ? "exec:" : "";
-    struct probe_target pt;
-    struct probe_error perr;
-    if(!*v) {
-      if(!strncmp(t, prefix, strlen(prefix)) && (*prefix || !strncmp(t, "http", 4)))
-        t[0] = '\0';
-      return 0;
-    }
-    if(k->type == K_PROBE_TCP && !strncmp(v, "tcp://", 6))
-      prefix = "";
-    if(k->type == K_PROBE_URL && strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
-      return snprintf(why, cap, "%s: not an http:// or https:// URL", v), -1;
-    if((size_t)snprintf(t, k->size, "%s%s", prefix, v) >= k->size)
-      return snprintf(why, cap, "too long (max %zu)", k->size - 1), -1;
-    if(probe_parse(t, &pt, &perr))
-      return snprintf(why, cap, "%s", perr.msg), t[0] = '\0', -1;
-    return 0;
-  }
+  case K_PROBE_EXEC:
+    return set_probe(k, dst, v, why, cap);
   }
   return -1;
 }
