@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,13 +237,18 @@ int control_server_start(struct control_server *s, struct ev_loop *loop, const c
   if(s->fd < 0)
     return -1;
   if(name[0] == '/') {
-    struct sockaddr_un probe = sa;
-    int t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    /* a path left by a dead supervisor is removed; a live one keeps it */
-    if(t >= 0 && connect(t, (struct sockaddr *)&probe, (socklen_t)len) < 0 && errno == ECONNREFUSED)
-      unlink(name);
-    if(t >= 0)
-      close(t);
+    struct stat st;
+    /* a socket left by a dead supervisor is removed; a live one keeps it (a full listen
+     * queue answers EAGAIN at once: the probe never waits), and a path that is not a
+     * socket is never removed (connect(2) refuses it too): bind then fails, EADDRINUSE */
+    if(lstat(name, &st) == 0 && S_ISSOCK(st.st_mode)) {
+      struct sockaddr_un probe = sa;
+      int t = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      if(t >= 0 && connect(t, (struct sockaddr *)&probe, (socklen_t)len) < 0 && errno == ECONNREFUSED)
+        unlink(name);
+      if(t >= 0)
+        close(t);
+    }
   }
   if(bind(s->fd, (struct sockaddr *)&sa, (socklen_t)len) < 0 || listen(s->fd, 128) < 0) {
     int e = errno;
@@ -296,8 +302,18 @@ int control_request(const char *name, enum control_verb verb, int timeout_ms, ch
     return -1;
   }
   fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if(fd >= 0) {
+    /* connect(2) to a listener whose queue is full (a supervisor that stopped accepting)
+     * waits for room, and send(2) for buffer space: both at most timeout_ms */
+    int ms = timeout_ms > 0 ? timeout_ms : 1; /* 0 would mean no limit */
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  }
   if(fd < 0 || connect(fd, (struct sockaddr *)&sa, (socklen_t)n) < 0) {
-    snprintf(text, cap, "no supervisor at %s: %s", name, strerror(errno));
+    if(fd >= 0 && (errno == EAGAIN || errno == EINPROGRESS))
+      snprintf(text, cap, "supervisor at %s did not accept within %dms", name, timeout_ms);
+    else
+      snprintf(text, cap, "no supervisor at %s: %s", name, strerror(errno));
     if(fd >= 0)
       close(fd);
     return -1;

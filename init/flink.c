@@ -135,10 +135,10 @@ int flink_role_defaults(const char *role, const struct render_result *conf, cons
   if(quorum) {
     /* HA: every role needs ZooKeeper first (leader election, the TaskManagers' lookup) */
     struct strbuf sb;
-    char q[256];
+    char q[256], *save = NULL;
     snprintf(q, sizeof(q), "%s", quorum);
     strbuf_init(&sb, tmp, sizeof(tmp));
-    for(char *h = strtok(q, ","); h; h = strtok(NULL, ","))
+    for(char *h = strtok_r(q, ",", &save); h; h = strtok_r(NULL, ",", &save)) /* strtok_r: no hidden state */
       strbuf_printf(&sb, "%stcp://%s", sb.len ? " " : "", trim(h));
     ADD("wait.targets=%s", tmp);
   }

@@ -64,9 +64,12 @@ void log_redact_userinfo(char *s)
       q++;
     }
     if(at && at > start) {
-      memmove(start + 3, at, strlen(at) + 1);
-      memcpy(start, "***", 3);
-      p = start + 3;
+      /* "***", or as many stars as there were bytes: the text never grows (a message
+       * fills its buffer, and "://a@" must not push it past the end) */
+      size_t stars = (size_t)(at - start) < 3 ? (size_t)(at - start) : 3;
+      memset(start, '*', stars);
+      memmove(start + stars, at, strlen(at) + 1);
+      p = start + stars;
     }
     else
       p = start;

@@ -10,9 +10,10 @@
 
 /* init/control_cmd.c - the clients of a running supervisor's control socket:
  *   pinit check [--live|--ready]   exit 0 healthy/ready, 1 anything else (never 2)
- *   pinit status [--json]          exit 0 child running, 3 not running, 4 unreachable,
- *                                  1 busy, 77 refused (caller outside pinit's PID namespace)
- *   pinit restart | pinit stop     exit 0 accepted, 77 refused, 1 unreachable or busy
+ *   pinit status [--json]          exit 0 child running, 3 not running, 4 no answer about the
+ *                                  child (unreachable, busy, or refused: the caller is outside
+ *                                  pinit's PID namespace), 64 usage error
+ *   pinit restart | pinit stop     exit 0 accepted, 77 refused, 1 unreachable or busy, 64 usage
  * The socket: PINIT_CONTROL_SOCKET, else the configuration's control.socket, else the
  * per-container default (control_socket_name, control.h).
  * Each prints one line on stdout (errors on stderr) and returns the exit code.  They block

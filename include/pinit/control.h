@@ -63,7 +63,7 @@ int control_parse_reply(char *buf, size_t len, const char **text);
 const char *control_socket_name(const char *configured, char *buf, size_t cap);
 
 /* Fill a sockaddr_un for `name` ("@abstract" or "/path").  Returns the address length to
- * pass to bind/connect, or -1 (name too long or empty). */
+ * pass to bind/connect, or -1 (name NULL, shorter than 2 bytes - "", "@", "/" - or too long). */
 struct sockaddr_un;
 int control_address(const char *name, struct sockaddr_un *sa);
 
@@ -91,10 +91,12 @@ struct control_server {
   unsigned long served;
 };
 
-/* Bind and listen on `name`; unlinks a stale path socket first.  `s` must start zeroed
+/* Bind and listen on `name`.  A path that is a socket nobody listens on (a dead supervisor's)
+ * is unlinked first; one with a listener (even one whose queue is full) is kept, and a path
+ * that is not a socket is never removed: bind fails then.  `s` must start zeroed
  * (static storage, or memset): connection slots are set up on first use, so the memory of
  * slots never used is never touched.  Returns 0, or -1 with errno (EADDRINUSE: another
- * supervisor has that name).  Never blocks. */
+ * supervisor, or a file that is not a socket, has that name).  Never blocks. */
 int control_server_start(struct control_server *s, struct ev_loop *loop, const char *name, control_handler_fn *h, void *arg);
 
 /* Close the listener and every connection.  Never blocks. */
@@ -103,7 +105,8 @@ void control_server_stop(struct control_server *s);
 /* Client side: send `verb` to the supervisor at `name` and wait for the reply, at most
  * timeout_ms in all.  Returns the reply's code and copies its text to `text`; or -1 with
  * `text` saying why no supervisor answered ("no supervisor at @pinit-4026532201-4026532199:
- * connection refused").  Blocks up to timeout_ms (clients only, never the supervisor). */
+ * connection refused").  Blocks up to timeout_ms, the connect included (a supervisor that
+ * stopped accepting, its listen queue full); clients only, never the supervisor. */
 int control_request(const char *name, enum control_verb verb, int timeout_ms, char *text, size_t cap);
 
 #endif

@@ -24,10 +24,13 @@ int drain_read_proc(struct proc_entry *out, int cap);
 
 /* Send sig (with SIGCONT after it, so stopped processes can act on it; sig 0 only counts)
  * to every live descendant of pinit, except `spare` (0 for none).  Returns the number of
- * live descendants found (0: nothing left).  Shortcuts: no children at all (waitid ECHILD)
+ * live descendants found, `spare` included (0: nothing left), or -1 when /proc cannot be read
+ * (or its tables not allocated) and the PID 1 fallback below does not apply (not PID 1, or
+ * sig 0): nothing was signalled.  Shortcuts: no children at all (waitid ECHILD)
  * means nothing is left, without reading /proc; a /proc of another PID namespace is not
  * trusted: as PID 1 the signal goes to kill(-1), and 1 is returned while children remain.
- * Reads /proc: for stop time, not for steady state.  Never reaps (waitid WNOWAIT). */
+ * Reads /proc and allocates its tables (about 512 KB, freed before it returns): for stop
+ * time, not for steady state.  Never reaps (waitid WNOWAIT). */
 int drain_signal(int sig, pid_t spare);
 
 /* One process's entry from /proc/PID/stat (pid, parent, state).  0, or -1 if pid <= 0, it

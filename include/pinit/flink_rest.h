@@ -9,8 +9,10 @@
  *   GET  /taskmanagers                     every TaskManager's RPC path (…@HOST:PORT/…)
  *
  * The readers below take a reply body of `len` bytes (not NUL-terminated, any bytes) and
- * fill plain structs.  They are pure: no allocation, no I/O, thread-safe, bounded in time
- * and stack (nesting deeper than FLINK_REST_DEPTH_MAX is refused).  Each returns 0, or -1
+ * fill plain structs.  They are pure but for one static work area (the walker's string
+ * buffer, kept off the stack): no allocation, no I/O, bounded in time and stack (nesting
+ * deeper than FLINK_REST_DEPTH_MAX is refused), and NOT thread-safe or reentrant: call them
+ * from one thread (the loop's).  Each returns 0, or -1
  * when the body is not the JSON they expect (invalid JSON, a missing or mistyped member);
  * errno is not set.  Strings longer than their buffers are refused, never cut.
  */

@@ -21,8 +21,10 @@
 
 struct flink_savepoint;
 
-/* Called once when the run ends (never from inside flink_savepoint_start, never after
- * flink_savepoint_cancel).  The result is in s->ok, s->jobs, s->saved, s->location, s->why. */
+/* Called once when the run ends, never after flink_savepoint_cancel.  Normally from the loop;
+ * from inside flink_savepoint_start (which then still returns 0) only when its first request
+ * cannot be made at all: the budget ran out before it (a budget of a millisecond or so) or
+ * probe_start refused.  The result is in s->ok, s->jobs, s->saved, s->location, s->why. */
 typedef void flink_savepoint_cb(struct flink_savepoint *s, void *arg);
 
 struct flink_savepoint {
@@ -50,7 +52,8 @@ struct flink_savepoint {
 
 /* Start: rest_port is the JobManager's REST port, dir the savepoints' target directory as
  * Flink takes it (file:///x, s3://...), budget_ms > 0.  Returns 0 (cb will be called), or -1
- * with s->why set and no callback (errno EINVAL: a dir JSON cannot carry, EBUSY: running). */
+ * and no callback: EINVAL (a dir JSON cannot carry, budget_ms <= 0 or no cb; s->why says
+ * so) or EBUSY (a run is going on; s->why left as it is). */
 int flink_savepoint_start(struct flink_savepoint *s, struct ev_loop *loop, unsigned rest_port, const char *dir,
                           int64_t budget_ms, flink_savepoint_cb *cb, void *arg);
 

@@ -3,7 +3,8 @@
  * Text format (default):  pinit: <level>: <what>: <detail>
  * JSON format:            {"time":"...","level":"...","component":"<what>","message":"<detail>"}
  *                         (invalid UTF-8 shown as U+FFFD; a cut never splits a character)
- * The user:password part of any URL in a message is shown as "***".
+ * The user:password part of any URL in a message is shown as "***" ("*" or "**" when it
+ * is shorter: redaction never makes a line longer).
  *
  * Each line is formatted into a fixed buffer (lines longer than LOG_LINE_MAX are cut)
  * and written with a single write(2), so lines from pinit never interleave with each
@@ -30,7 +31,7 @@ enum log_level log_level_get(void);
 enum log_format log_format_get(void);
 
 /* Replace the user:password of every URL (scheme, "://", user:password, "@", host) in s
- * with "***", in place (s only shrinks). */
+ * with "***" (with one '*' per byte when it has fewer than 3), in place: s never grows. */
 void log_redact_userinfo(char *s);
 
 /* Parse "error|warn|warning|info|debug" (any case) or "0".."3"; returns 0 and sets *out,

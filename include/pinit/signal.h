@@ -1,4 +1,5 @@
-/* signal.h - signal names and the forwarding table.  Pure, no allocation, never blocks. */
+/* signal.h - signal names and the forwarding table, pure (no allocation, no system call,
+ * never blocks); and the mask pinit was started with (one sigprocmask(2) each). */
 #ifndef PINIT_SIGNAL_H
 #define PINIT_SIGNAL_H
 

@@ -35,11 +35,13 @@ int status_child_stopped(const struct status_view *v);
 
 /* One JSON object on one line: name, state, want, pid, uptime_seconds, stopped, healthy, ready,
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
- * {code,signal,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
+ * {code,signal,reason,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
  * and "flink" (v->job_json, inserted as is) when the role has a job side.
- * Returns the length written (truncated to cap-1).  With deps up to 511 bytes and a message
- * up to 127 bytes (what supervisor.c passes), cap >= 2016 (CTL_REPLY_MAX - 32) always holds
- * the whole object (about 1680 bytes at most). */
+ * Returns the length written (truncated to cap-1, and then no longer valid JSON).  With deps
+ * up to 511 bytes and a message up to 127 bytes (what supervisor.c passes) that need no
+ * escaping, the object is about 1540 bytes at most, so cap >= 2016 (CTL_REPLY_MAX - 32)
+ * holds it whole; escaping costs more (2 bytes for '"' or '\', 6 for a control character:
+ * a message of 127 control characters, or deps full of quotes, can pass 2016). */
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */

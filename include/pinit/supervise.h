@@ -2,11 +2,13 @@
  *
  * supervise_step() changes only the struct and returns the actions the glue (supervisor.c) carries out:
  * start waits, spawn, signal the child, arm the timer, start/stop probes, finish.  It never
- * calls the system (no fork, no kill, no clock): `now` is passed in (struct clock_mono: every
+ * forks, signals or reads a clock: `now` is passed in (struct clock_mono: every
  * time in here is monotonic, see clock.h), so every transition can be tested by table
  * (tests/unit/test_supervise.c; docs/internals/supervise.md shows the same table, checked by
  * that test).  Inside, one handler per event.  Every state change goes through one function
  * that logs it once:  pinit: info: jobmanager: UP -> BACKOFF (exit 1), restart in 4s
+ * Those log lines and a few warnings (log.h: one write(2) each to stderr, when the level
+ * lets them through) are the only system calls it makes.
  *
  * States:  IDLE -> WAITING -> STARTING -> UP -> STOPPING -> BACKOFF -> STARTING ...
  *          any -> DONE (pinit drains and exits), or FAILED (gave up, on_give_up=stay).
@@ -40,7 +42,8 @@ enum supervise_event_type {
   SV_EV_READINESS,    /* arg: 1 probe ok, 0 probe failed */
   SV_EV_READY,        /* the child announced readiness (notify fd / NOTIFY_SOCKET) */
   SV_EV_TIMER,        /* the machine's timer fired */
-  SV_EV_STOP,         /* arg: signal to send the child (0: stop.signal, else SIGTERM) */
+  SV_EV_STOP,         /* arg: the signal pinit received (0: none, e.g. `pinit stop`); the
+                       * child gets stop.signal when configured, else arg, else SIGTERM */
   SV_EV_RESTART,      /* manual restart (pinit restart) */
 };
 

@@ -1,12 +1,101 @@
-/* Table tests for the PINIT/1 protocol: control_parse_request, control_parse_reply, control_address. */
+/* Table tests for the PINIT/1 protocol: control_parse_request, control_parse_reply, control_address;
+ * and what control.h promises about a path socket: control_server_start removes only a stale
+ * socket and never waits, control_request gives up within its timeout. */
 #include "pinit/control.h"
 #include "unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+static long ms_since(const struct timespec *t0)
+{
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* A listener on `path` that never accepts, its queue filled: a supervisor whose loop is stuck. */
+static int stuck_listener(const char *path)
+{
+  struct sockaddr_un sa;
+  int len = control_address(path, &sa), fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if(fd < 0 || bind(fd, (struct sockaddr *)&sa, (socklen_t)len) < 0 || listen(fd, 0) < 0)
+    return -1;
+  for(int i = 0; i < 1000; i++) {
+    int c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if(connect(c, (struct sockaddr *)&sa, (socklen_t)len) < 0 && errno == EAGAIN) {
+      close(c);
+      break;
+    } /* the queued ones stay open (and queued) until the test ends */
+  }
+  return fd;
+}
+
+static void path_sockets(void)
+{
+  char dir[] = "/tmp/pinit-test-control-XXXXXX", path[200], text[CTL_REPLY_MAX];
+  static struct control_server s;
+  struct ev_loop *loop = ev_loop_new(0);
+  struct sockaddr_un sa;
+  struct timespec t0;
+  struct stat st;
+  int fd, len;
+
+  if(!mkdtemp(dir) || !loop)
+    return;
+  snprintf(path, sizeof(path), "%s/file", dir);
+  /* a path that is not a socket is never removed */
+  fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  CHECK(fd >= 0 && write(fd, "keep", 4) == 4);
+  close(fd);
+  errno = 0;
+  CHECK_INT(control_server_start(&s, loop, path, NULL, NULL), -1);
+  CHECK_INT(errno, EADDRINUSE);
+  CHECK(stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4);
+  unlink(path);
+
+  /* a stale socket (no listener) is replaced */
+  snprintf(path, sizeof(path), "%s/stale", dir);
+  len = control_address(path, &sa);
+  fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  CHECK(bind(fd, (struct sockaddr *)&sa, (socklen_t)len) == 0);
+  close(fd);
+  memset(&s, 0, sizeof(s));
+  CHECK_INT(control_server_start(&s, loop, path, NULL, NULL), 0);
+  control_server_stop(&s);
+  unlink(path);
+
+  /* a live supervisor that accepts nothing: the start does not wait and keeps its socket,
+   * a client gives up within its timeout */
+  snprintf(path, sizeof(path), "%s/stuck", dir);
+  fd = stuck_listener(path);
+  CHECK(fd >= 0);
+  alarm(10); /* a wait without limit fails the test instead of hanging it */
+  memset(&s, 0, sizeof(s));
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  errno = 0;
+  CHECK_INT(control_server_start(&s, loop, path, NULL, NULL), -1);
+  CHECK_INT(errno, EADDRINUSE);
+  CHECK(ms_since(&t0) < 1000);
+  CHECK(stat(path, &st) == 0 && S_ISSOCK(st.st_mode));
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  CHECK_INT(control_request(path, CTL_LIVE, 300, text, sizeof(text)), -1);
+  CHECK(ms_since(&t0) >= 250 && ms_since(&t0) < 2000);
+  CHECK(strstr(text, "did not") != NULL);
+  alarm(0);
+  close(fd);
+  unlink(path);
+  rmdir(dir);
+  ev_loop_destroy(loop);
+}
 
 /* Lengths are given explicitly so that NULs and missing newlines can be tested; -1 = strlen. */
 static const struct { const char *in; int len; int rc; enum control_verb verb; const char *why; } requests[] = {
@@ -208,5 +297,6 @@ int main(void)
     name[cap + 5] = '\0';
     CHECK_INT(control_address(name, &sa), -1);
   }
+  path_sockets();
   return unit_done("control");
 }
