@@ -87,11 +87,14 @@ size_t status_line(const struct status_view *v, char *buf, size_t cap)
 }
 
 /* A JSON string, escaped by escape.h: always valid JSON, whatever the bytes. */
-static void append_json_str(char *buf, size_t cap, size_t *len, const char *s)
+/* "s" as a JSON string of at most `budget` bytes between the quotes (status.h) */
+static void append_json_str(char *buf, size_t cap, size_t *len, const char *s, size_t budget)
 {
   append(buf, cap, len, "\"");
-  if(*len + 1 < cap)
-    *len += escape_json(buf + *len, cap - *len - 1, s);
+  if(*len + 1 < cap) {
+    size_t room = cap - *len - 1;
+    *len += escape_json(buf + *len, room < budget + 1 ? room : budget + 1, s);
+  }
   append(buf, cap, len, "\"");
 }
 
@@ -103,7 +106,7 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
 
   buf[0] = '\0';
   append(buf, cap, &len, "{\"name\":");
-  append_json_str(buf, cap, &len, sv->name);
+  append_json_str(buf, cap, &len, sv->name, STATUS_JSON_NAME);
   append(buf, cap, &len, ",\"state\":\"%s\",\"want\":\"%s\",\"pid\":%d", supervise_state_label(sv->state),
          sv->want == SV_WANT_UP ? "up" : "down", (int)(sv->pid > 0 ? sv->pid : 0));
   append(buf, cap, &len, ",\"uptime_seconds\":%lld",
@@ -119,7 +122,7 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
     int st = sv->last_status;
     append(buf, cap, &len, ",\"last_exit\":{\"code\":%d,\"signal\":%d,\"reason\":\"%s\",\"description\":",
            exitcode_from_status(st, NULL), WIFSIGNALED(st) ? WTERMSIG(st) : 0, supervise_reason_name(sv->last_reason));
-    append_json_str(buf, cap, &len, exitcode_describe(st, what, sizeof(what)));
+    append_json_str(buf, cap, &len, exitcode_describe(st, what, sizeof(what)), sizeof(what));
     append(buf, cap, &len, ",\"seconds_ago\":%lld}", (long long)(clock_mono_diff(v->now, sv->exited_at) / 1000));
   }
   else
@@ -128,11 +131,11 @@ size_t status_json(const struct status_view *v, char *buf, size_t cap)
          sv->state == SV_BACKOFF && clock_mono_diff(sv->timer_at, v->now) > 0
            ? (double)clock_mono_diff(sv->timer_at, v->now) / 1000.0 : 0.0);
   append(buf, cap, &len, ",\"deps\":");
-  append_json_str(buf, cap, &len, v->deps && *v->deps ? v->deps : "none");
+  append_json_str(buf, cap, &len, v->deps && *v->deps ? v->deps : "none", STATUS_JSON_DEPS);
   append(buf, cap, &len, ",\"reaped\":%llu,\"message\":", (unsigned long long)v->reaped);
-  append_json_str(buf, cap, &len, v->message ? v->message : "");
-  if(v->job_json && *v->job_json)
-    append(buf, cap, &len, ",\"flink\":%s", v->job_json);
+  append_json_str(buf, cap, &len, v->message ? v->message : "", STATUS_JSON_MESSAGE);
+  if(v->job_json && *v->job_json) /* inserted whole or not at all: a cut object is not JSON */
+    append(buf, cap, &len, ",\"flink\":%s", len + strlen(v->job_json) + 11 < cap ? v->job_json : "null");
   append(buf, cap, &len, "}");
   return len;
 }

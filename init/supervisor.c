@@ -90,7 +90,7 @@ struct run {
   /* the role's hooks (supervisor.h): a stop held for them, what they add to status and metrics
    * (written only by a Flink role) */
   int stop_held, stop_sig;
-  char job_text[512], job_json[640], job_metrics[METRICS_EXTRA_MAX];
+  char job_text[512], job_json[STATUS_JSON_JOB + 1], job_metrics[METRICS_EXTRA_MAX];
   struct probe_target wait_targets[WAIT_MAX_TARGETS];
 };
 

@@ -19,7 +19,7 @@ struct status_view {
                            shown through escape.h, at most STATUS_MESSAGE_MAX - 1 of them */
   char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
   const char *job;      /* the role's job side, human (supervisor.h describe), NULL if none */
-  const char *job_json; /* the same as one JSON object of at most 400 bytes, NULL if none */
+  const char *job_json; /* the same as one JSON object of at most STATUS_JSON_JOB bytes, NULL if none */
 };
 
 /* One human line, e.g.
@@ -37,11 +37,17 @@ int status_child_stopped(const struct status_view *v);
  * healthy_seconds, restarts, restarts_by_reason{exit,signal,health,manual}, last_exit
  * {code,signal,reason,description,seconds_ago} or null, backoff_seconds, deps, reaped, message,
  * and "flink" (v->job_json, inserted as is) when the role has a job side.
- * Returns the length written (truncated to cap-1, and then no longer valid JSON).  With deps
- * up to 511 bytes and a message up to 127 bytes (what supervisor.c passes) that need no
- * escaping, the object is about 1540 bytes at most, so cap >= 2016 (CTL_REPLY_MAX - 32)
- * holds it whole; escaping costs more (2 bytes for '"' or '\', 6 for a control character:
- * a message of 127 control characters, or deps full of quotes, can pass 2016). */
+ * The text fields are cut to a budget of JSON text (escapes counted, never cut inside an
+ * escape or a character): name STATUS_JSON_NAME bytes, deps STATUS_JSON_DEPS, message
+ * STATUS_JSON_MESSAGE; v->job_json (at most STATUS_JSON_JOB bytes) goes in whole or as null.
+ * So with cap >= STATUS_JSON_MAX (CTL_REPLY_MAX - 32) the object is always whole and valid
+ * JSON, whatever bytes the fields hold.  Returns the length written (truncated to cap-1
+ * below that, and then no longer valid JSON). */
+#define STATUS_JSON_NAME 80
+#define STATUS_JSON_DEPS 480
+#define STATUS_JSON_MESSAGE 150
+#define STATUS_JSON_JOB 639
+#define STATUS_JSON_MAX 2016
 size_t status_json(const struct status_view *v, char *buf, size_t cap);
 
 /* Short age: "42s", "5m", "3h", "2d". */

@@ -354,6 +354,45 @@ int main(void)
     }
   }
 
+  /* ---- the worst case: every text field at its largest and all of it escapes (quotes,
+   * control characters), a full job object, the largest numbers: still whole, valid JSON
+   * within STATUS_JSON_MAX (status.h) ---- */
+  {
+    static char deps[512], msg[STATUS_MESSAGE_MAX], name[300], job[STATUS_JSON_JOB + 1], out[STATUS_JSON_MAX];
+    size_t n, j;
+    memset(deps, '"', sizeof(deps) - 1);
+    memset(msg, '\x01', sizeof(msg) - 1);
+    memset(name, '\\', sizeof(name) - 1);
+    j = (size_t)snprintf(job, sizeof(job), "{\"k\":\"");
+    memset(job + j, 'x', sizeof(job) - 1 - j - 2);
+    memcpy(job + sizeof(job) - 3, "\"}", 3);
+    CHECK_INT(strlen(job), STATUS_JSON_JOB);
+    CHECK(json_valid(job));
+    make_sv(&sv, name);
+    sv.state = SV_BACKOFF;
+    sv.pid = 4194304;
+    sv.spawned_at.ms = -4000000000000000000LL;
+    sv.restarts = 4294967295u;
+    for(int r = 0; r < 4; r++)
+      sv.restarts_by[r] = 4294967295u;
+    sv.have_exit = 1;
+    sv.last_status = SIGSEGV | 0x80;
+    sv.exited_at.ms = -4000000000000000000LL;
+    sv.timer_at.ms = 4000000000000000000LL;
+    v.deps = deps;
+    v.message = msg;
+    v.reaped = UINT64_MAX;
+    v.job_json = job;
+    n = status_json(&v, out, sizeof(out));
+    if(!json_valid(out))
+      fprintf(stderr, "worst case, %zu bytes: %s\n", n, out);
+    CHECK(n < sizeof(out) - 1);
+    CHECK(json_valid(out));
+    CHECK(strstr(out, "\"flink\":{\"k\":\"xxx") != NULL);
+    v.job_json = NULL;
+    v.reaped = 0;
+  }
+
   /* the validator itself rejects what it must */
   CHECK(!json_valid("{\"a\":1"));
   CHECK(!json_valid("{\"a\":01}"));
