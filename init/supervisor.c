@@ -456,7 +456,8 @@ static int run_control_start(struct run *r)
   }
   if(getpid() == 1 || r->cfg->policy != POLICY_NEVER) {
     log_error("control", "control.socket: cannot listen on %s: %s (%s)", name, strerror(errno),
-              errno == EADDRINUSE ? "another supervisor in this network namespace has that name; give each its own"
+              errno == EADDRINUSE ? (name[0] == '@' ? "another supervisor in this network namespace has that name; give each its own"
+                                                    : "a live socket or a file that is not a socket is at that path")
                                   : "pinit check would have nothing to ask");
     return -1;
   }

@@ -16,7 +16,7 @@
 /* Read the secret at path into a malloc'd NUL-terminated buffer (*out, the caller frees;
  * one trailing "\n" or "\r\n" removed).  Returns 0; or -1 with errno (EINVAL: not a
  * regular file, EFBIG: larger than SECRET_FILE_MAX, ELOOP/EPERM: a link or hard link
- * refused, or open/read's errno) and, when msg is not NULL, a reason in msg (never the
+ * refused, ENOMEM, or open/read's errno) and, when msg is not NULL, a reason in msg (never the
  * contents).  Blocks on file I/O only. */
 int secret_file_read(const char *path, char **out, size_t *len, char *msg, size_t cap);
 
