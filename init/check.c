@@ -67,11 +67,13 @@ int check_live(const struct status_view *v, char *why, size_t cap)
       return 0;
     }
     if(supervise_live(sv)) {
-      snprintf(why, cap, "healthy: %s pid %d up %s", sv->name, (int)sv->pid,
-               status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)));
+      snprintf(why, cap, "healthy: %s pid %d up %s%s%s", sv->name, (int)sv->pid,
+               status_age(clock_mono_diff(v->now, sv->spawned_at), a, sizeof(a)), v->live_note ? ", " : "",
+               v->live_note ? v->live_note : "");
       return 0;
     }
-    snprintf(why, cap, "unhealthy: %s liveness failed %d times", sv->name, sv->live_fail);
+    snprintf(why, cap, "unhealthy: %s liveness failed %d times%s%s", sv->name, sv->live_fail,
+             v->live_note ? ": " : "", v->live_note ? v->live_note : "");
     return 1;
   case SV_STOPPING:
   case SV_BACKOFF:

@@ -88,6 +88,7 @@ static const struct key keys[] = {
   { "flink", "savepoint_timeout", K_DURATION, F(flink_savepoint_timeout_ms), "30s" },
   { "flink", "resume", K_BOOL, F(flink_resume), "true" },
   { "flink", "ready_taskmanagers", K_INT, F(flink_ready_taskmanagers), "1" },
+  { "flink", "leader_budget", K_DURATION, F(flink_leader_budget_ms), "60s" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -114,6 +115,7 @@ static const struct config built_in = {
   .flink_savepoint_timeout_ms = 30000,
   .flink_resume = 1,
   .flink_ready_taskmanagers = 1,
+  .flink_leader_budget_ms = 60000,
 };
 
 /* Where each value came from, for `pinit config`. */

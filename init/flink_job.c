@@ -1,6 +1,7 @@
 /* flink_job.c - the job side of the Flink roles: hooks for supervisor.c.  See
  * include/pinit/flink_job.h. */
 #include "pinit/flink_job.h"
+#include "pinit/clock.h"
 #include "pinit/duration.h"
 #include "pinit/flink.h"
 #include "pinit/flink_ready.h"
@@ -52,6 +53,12 @@ struct job {
   int64_t last_savepoint_wall_ms;        /* 0 unknown */
   char resumed_from[FLINK_PATH_MAX];
   const char *resume_kind;               /* "savepoint", "checkpoint", "none", "off" */
+
+  /* the HA leader (liveness): the start of the current stretch without one, on
+   * CLOCK_MONOTONIC (unset: a leader is known, or nothing was heard yet) */
+  int leader_check;
+  struct clock_mono no_leader_since;
+  char live_buf[512];                    /* a 503's body is one short sentence */
 
   char ready_buf[16384];
 };
@@ -157,6 +164,7 @@ static void before_spawn(void *arg)
   /* a new JVM: nothing known of it yet */
   j->ov.taskmanagers = j->ov.jobs_running = -1;
   j->ready_why[0] = '\0';
+  j->no_leader_since = CLOCK_MONO_UNSET;
   if(!j->resume)
     return;
   /* bash SCRIPT start-foreground [--fromSavepoint PATH] ARGS...: before the role's
@@ -275,6 +283,34 @@ static int judge_ready(void *arg, const char *body, size_t len, char *why, size_
   return ok;
 }
 
+/* ---- the HA leader (liveness) ------------------------------------------------------- */
+
+/* A liveness reply of an HA JobManager: live unless it has known no leader for longer than
+ * flink.leader_budget (flink_ready_leader: why a 503 "leader election" means no leader
+ * anywhere, not a standby).  The stretch is measured on CLOCK_MONOTONIC from the first such
+ * reply, so it may have begun up to one liveness interval earlier. */
+static int judge_live(void *arg, int ok, long status, const char *body, size_t len, char *why, size_t cap)
+{
+  struct job *j = arg;
+  struct clock_mono before = j->no_leader_since;
+  char d[32];
+  int live = flink_ready_leader(&j->no_leader_since, ok, status, body, len, clock_mono_now(),
+                                j->cfg->flink_leader_budget_ms, why, cap);
+  if(!clock_mono_is_set(before) && clock_mono_is_set(j->no_leader_since))
+    log_warn("leader", "the JobManager knows no leader (REST: leader election): not live after %s without one",
+             duration_format(j->cfg->flink_leader_budget_ms, d, sizeof(d)));
+  else if(clock_mono_is_set(before) && !clock_mono_is_set(j->no_leader_since))
+    log_info("leader", "a leader again after %llds without one",
+             (long long)(clock_mono_diff(clock_mono_now(), before) / 1000));
+  return live;
+}
+
+static void live_note(void *arg, char *buf, size_t cap)
+{
+  struct job *j = arg;
+  flink_ready_leader_note(j->no_leader_since, clock_mono_now(), j->cfg->flink_leader_budget_ms, buf, cap);
+}
+
 /* This container's addresses, as Flink writes them in a TaskManager's RPC path. */
 static void read_addrs(struct job *j)
 {
@@ -313,6 +349,10 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
   char sp[SHOWN_PATH], res[SHOWN_PATH], age[32] = "", stop[SHOWN_PATH], lsp[160], lres[160], lstop[160];
   size_t t = 0;
   int64_t age_ms = j->last_savepoint_wall_ms ? now_wall_ms - j->last_savepoint_wall_ms : -1;
+  /* -1: no leader check (not an HA JobManager, or flink.leader_budget 0), 0: a leader known */
+  int64_t no_leader_s = !j->leader_check                        ? -1
+                        : clock_mono_is_set(j->no_leader_since) ? clock_mono_diff(clock_mono_now(), j->no_leader_since) / 1000
+                                                                : 0;
 
   flink_job_display_path(j->last_savepoint, sp, sizeof(sp));
   flink_job_display_path(j->resumed_from, res, sizeof(res));
@@ -339,14 +379,20 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
     T(", stop: %s", lstop);
   if(j->ready_why[0])
     T("%sreadiness: %s", t ? ", " : "", j->ready_why);
+  if(j->leader_check && clock_mono_is_set(j->no_leader_since)) {
+    char note[96];
+    live_note(j, note, sizeof(note));
+    T("%s%s", t ? ", " : "", note);
+  }
 #undef T
   snprintf(json, jcap,
            "{\"jobs_running\":%d,\"taskmanagers\":%d,\"last_savepoint\":%s%s%s,"
-           "\"last_savepoint_age_seconds\":%lld,\"resume\":\"%s\",\"resumed_from\":%s%s%s,\"stop\":%s%s%s}",
+           "\"last_savepoint_age_seconds\":%lld,\"resume\":\"%s\",\"resumed_from\":%s%s%s,\"stop\":%s%s%s,"
+           "\"no_leader_seconds\":%lld}",
            j->ov.jobs_running, j->ov.taskmanagers, sp[0] ? "\"" : "", sp[0] ? sp : "null", sp[0] ? "\"" : "",
            (long long)(age_ms >= 0 ? age_ms / 1000 : -1), j->resume_kind ? j->resume_kind : "off",
            res[0] ? "\"" : "", res[0] ? res : "null", res[0] ? "\"" : "", stop[0] ? "\"" : "", stop[0] ? stop : "null",
-           stop[0] ? "\"" : "");
+           stop[0] ? "\"" : "", (long long)no_leader_s);
 }
 
 static size_t metrics(void *arg, char *buf, size_t cap)
@@ -402,6 +448,20 @@ const struct supervisor_hooks *flink_job_setup(const struct flink_job_settings *
     j->hooks.judge_ready = judge_ready;
     if(set->role == FLINK_JOB_TASKMANAGER)
       read_addrs(j);
+  }
+  if(jm && set->ha) {
+    char d[32];
+    j->leader_check = cfg->flink_leader_budget_ms > 0;
+    if(j->leader_check) {
+      j->hooks.live_buf = j->live_buf;
+      j->hooks.live_cap = sizeof(j->live_buf);
+      j->hooks.judge_live = judge_live;
+      j->hooks.live_note = live_note;
+      log_info("leader", "HA: no leader for longer than %s is a liveness failure (flink.leader_budget)",
+               duration_format(cfg->flink_leader_budget_ms, d, sizeof(d)));
+    }
+    else
+      log_info("leader", "HA: no leader budget (flink.leader_budget is 0): a reply without a leader is a failed probe");
   }
   if(jm) {
     j->savepoint_on_stop = cfg->flink_savepoint_on_stop && cfg->flink_savepoint_timeout_ms > 0 && set->savepoint_dir[0];

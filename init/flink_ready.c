@@ -1,8 +1,11 @@
 /* flink_ready.c - readiness verdicts from the JobManager's replies.  See
  * include/pinit/flink_ready.h. */
 #include "pinit/flink_ready.h"
+#include "pinit/duration.h"
 
+#include <ctype.h>
 #include <stdio.h>
+#include <string.h>
 
 int flink_ready_jobmanager(const char *body, size_t len, int min_tms, int application, struct flink_overview *ov,
                            char *why, size_t cap)
@@ -37,4 +40,48 @@ int flink_ready_taskmanager(const char *body, size_t len, const char *const *add
   snprintf(why, cap, listed > 0 ? "registered with the JobManager" : listed == 0 ? "not registered with the JobManager"
                                                                                  : "unreadable /taskmanagers reply");
   return listed > 0;
+}
+
+/* 1 if the len bytes at body hold word (ASCII, case-insensitive). */
+static int mentions(const char *body, size_t len, const char *word)
+{
+  size_t n = strlen(word);
+  for(size_t i = 0; body && n <= len && i <= len - n; i++) {
+    size_t k = 0;
+    while(k < n && tolower((unsigned char)body[i + k]) == tolower((unsigned char)word[k]))
+      k++;
+    if(k == n)
+      return 1;
+  }
+  return 0;
+}
+
+int flink_ready_leader_note(struct clock_mono since, struct clock_mono now, int64_t budget_ms, char *why, size_t cap)
+{
+  int64_t gone = clock_mono_diff(now, since);
+  char b[32];
+  if(!clock_mono_is_set(since)) {
+    if(cap)
+      why[0] = '\0';
+    return 0;
+  }
+  if(gone < 0)
+    gone = 0;
+  snprintf(why, cap, "no leader for %llds (budget %s)", (long long)(gone / 1000), duration_format(budget_ms, b, sizeof(b)));
+  return gone > budget_ms;
+}
+
+int flink_ready_leader(struct clock_mono *since, int ok, long status, const char *body, size_t len,
+                       struct clock_mono now, int64_t budget_ms, char *why, size_t cap)
+{
+  if(status >= 200 && status < 300) {
+    *since = CLOCK_MONO_UNSET;
+    return ok;
+  }
+  /* the space matters: "leader election" is Flink's phrase in every version */
+  if(status != 503 || !mentions(body, len, "leader election"))
+    return ok;
+  if(!clock_mono_is_set(*since))
+    *since = now;
+  return !flink_ready_leader_note(*since, now, budget_ms, why, cap);
 }

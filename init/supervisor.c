@@ -90,7 +90,7 @@ struct run {
   /* the role's hooks (supervisor.h): a stop held for them, what they add to status and metrics
    * (written only by a Flink role) */
   int stop_held, stop_sig;
-  char job_text[512], job_json[STATUS_JSON_JOB + 1], job_metrics[METRICS_EXTRA_MAX];
+  char job_text[512], job_json[STATUS_JSON_JOB + 1], job_metrics[METRICS_EXTRA_MAX], live_note[128];
   struct probe_target wait_targets[WAIT_MAX_TARGETS];
 };
 
@@ -246,6 +246,12 @@ static void health_done(struct probe *p, int ok, const char *reason, void *arg)
     ok = hk->judge_ready(hk->arg, ok ? hk->ready_buf : NULL, ok ? p->kept : 0, why, sizeof(why));
     reason = why;
   }
+  else if(h->event == SV_EV_LIVENESS && hk && hk->judge_live) {
+    snprintf(why, sizeof(why), "%s", reason);
+    ok = hk->judge_live(hk->arg, ok, p->status, hk->live_buf, hk->live_buf ? p->kept : 0, why,
+                        sizeof(why));
+    reason = why;
+  }
   if(!ok)
     log_warn(h->what, "%s: %s (%d in a row)", p->target.name, reason,
              (h->event == SV_EV_LIVENESS ? r->sv.live_fail : r->sv.ready_fail) + 1);
@@ -284,6 +290,9 @@ static void health_init(struct run *r, struct health *h, const struct probe_conf
   }
   if(h->configured && ev == SV_EV_READINESS && r->spec->hooks && r->spec->hooks->judge_ready)
     probe_keep_body(&h->probe, r->spec->hooks->ready_buf, r->spec->hooks->ready_cap);
+  if(h->configured && ev == SV_EV_LIVENESS && r->spec->hooks && r->spec->hooks->judge_live &&
+     r->spec->hooks->live_buf)
+    probe_keep_body(&h->probe, r->spec->hooks->live_buf, r->spec->hooks->live_cap);
   ev_init(&h->tick, health_tick);
   h->tick.data = h;
 }
@@ -382,12 +391,16 @@ static void fill_view(struct run *r, struct status_view *v, char *deps, size_t c
   v->reaped = r->reaped;
   v->message = r->notify.message;
   v->child_state = supervise_running(&r->sv) ? drain_proc_state(r->sv.pid) : 0;
-  v->job = v->job_json = NULL;
+  v->job = v->job_json = v->live_note = NULL;
   if(r->spec->hooks && r->spec->hooks->describe) {
     r->spec->hooks->describe(r->spec->hooks->arg, clock_wall_now().ms /* ages for a person */, r->job_text,
                              sizeof(r->job_text), r->job_json, sizeof(r->job_json));
     v->job = r->job_text;
     v->job_json = r->job_json;
+  }
+  if(r->spec->hooks && r->spec->hooks->live_note) {
+    r->spec->hooks->live_note(r->spec->hooks->arg, r->live_note, sizeof(r->live_note));
+    v->live_note = r->live_note[0] ? r->live_note : NULL;
   }
   if(!r->nwait)
     snprintf(deps, cap, "none");

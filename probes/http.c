@@ -302,6 +302,7 @@ static int judge(struct probe *p, CURLcode rc, long code, long oserr)
   char buf[96];
 
   if(p->target.kind == PROBE_HTTP && code > 0 && (rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && p->capped))) {
+    p->status = code;
     probe_reason(p, "HTTP %ld", code);
     return code >= 200 && code < 400;
   }

@@ -389,6 +389,7 @@ int probe_start(struct probe *p, struct ev_loop *loop, int64_t timeout_ms, probe
   p->timeout_ms = timeout_ms;
   p->running = 1;
   p->ok = 0;
+  p->status = 0;
   p->reason[0] = 0;
   switch(p->target.kind) {
   case PROBE_TCP:

@@ -20,6 +20,9 @@
  *   FAILED (gave up), DONE       unhealthy                       not ready
  *
  * A wait that exceeds wait.timeout ends pinit (exit 69), so the container itself ends.
+ * A role's word on liveness (v->live_note, e.g. an HA JobManager's "no leader for 75s
+ * (budget 1m)") ends the line of a running child: "healthy: ..., NOTE" or
+ * "unhealthy: ... liveness failed 3 times: NOTE".
  * Every reason starts with its verdict word ("healthy", "healthy (restarting)",
  * "unhealthy", "ready", "not ready") so Docker's health log tells a person the truth
  * even while the status says healthy. */

@@ -17,7 +17,7 @@
  *   control.socket "" (per container)   http.listen ""   log.level   log.format text|json
  *   flink.home /opt/flink   flink.conf_dir ""   flink.format auto|yaml|legacy   flink.user flink
  *   flink.savepoint_on_stop true   flink.savepoint_timeout 30s   flink.resume true
- *   flink.ready_taskmanagers 1
+ *   flink.ready_taskmanagers 1   flink.leader_budget 60s (0: off)
  * Aliases: PINIT_WAIT (= wait.targets), SERVICE_PRECONDITION (host:port list, added to
  * the wait targets), TINI_SUBREAPER, TINI_KILL_PROCESS_GROUP, TINI_VERBOSITY.
  */
@@ -74,6 +74,8 @@ struct config {
   int64_t flink_savepoint_timeout_ms; /* budget of that, before stop.timeout */
   int flink_resume;                   /* application mode: resume from the newest state */
   int flink_ready_taskmanagers;       /* JobManager readiness: TaskManagers needed (0: off) */
+  int64_t flink_leader_budget_ms;     /* HA JobManager: longest time without a leader that is
+                                         still live (0: off, flink_job.h) */
 
   enum log_level log_level;
   int log_level_set;

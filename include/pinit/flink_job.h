@@ -13,6 +13,11 @@
  *   ready     (flink.ready_taskmanagers > 0) the JobManager's /overview reply must show that
  *             many TaskManagers and, in application mode, a RUNNING job; a TaskManager's
  *             readiness asks the JobManager's /taskmanagers for itself (flink_ready.h).
+ *   leader    (JobManager roles, HA on, flink.leader_budget > 0) the liveness probe's replies
+ *             also decide: a JobManager whose REST API has answered "leader election" (503)
+ *             for longer than the budget is not live (flink_ready_leader in flink_ready.h);
+ *             `pinit check` and `pinit status` name the stretch (JSON "no_leader_seconds": the
+ *             stretch so far, 0 with a leader, -1 without the check).
  *   status    jobs running, TaskManagers, last savepoint (path, age), the last stop's
  *             savepoint outcome, what the resume used: in `pinit status`, its JSON and
  *             /metrics.

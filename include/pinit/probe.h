@@ -88,6 +88,7 @@ struct probe;
  * lower-case phrase: "connected", "HTTP 200", "exit 0", "exists" when ok; otherwise e.g.
  * "connection refused", "cannot resolve host", "HTTP 503", "timeout after 5s (resolving)",
  * "exit 1: <first output line>", "no such file".  reason is valid only during the call.
+ * An HTTP attempt's status code is p->status (0 when no response came), for either ok.
  * The callback may call probe_start() again on this probe, and probe_cancel() or
  * probe_free() on this or any other probe. */
 typedef void probe_cb(struct probe *p, int ok, const char *reason, void *arg);
@@ -111,6 +112,8 @@ struct probe {
   size_t keep_cap, kept;
   const char *post;             /* http: a JSON body to POST instead of a GET, or NULL */
   char *const *envp;            /* exec: the command's environment (probe_env), or NULL */
+  long status;                  /* http: the attempt's HTTP status, 0 if none came (read it in
+                                   the callback; reset by probe_start) */
   char errbuf[256];             /* CURLOPT_ERRORBUFFER (CURL_ERROR_SIZE) */
   ev_child child;               /* exec */
   ev_io out;                    /* exec: the output pipe */

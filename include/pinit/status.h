@@ -20,6 +20,8 @@ struct status_view {
   char child_state;     /* the child's /proc state letter: 'T' stopped (SIGSTOP/SIGTSTP); 0 unknown */
   const char *job;      /* the role's job side, human (supervisor.h describe), NULL if none */
   const char *job_json; /* the same as one JSON object of at most STATUS_JSON_JOB bytes, NULL if none */
+  const char *live_note; /* the role's word on liveness, for `pinit check` (supervisor.h
+                            live_note: "no leader for 75s (budget 1m)"), NULL if none */
 };
 
 /* One human line, e.g.

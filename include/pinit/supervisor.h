@@ -33,6 +33,16 @@ struct supervisor_hooks {
   char *ready_buf;
   size_t ready_cap;
   int (*judge_ready)(void *arg, const char *body, size_t len, char *why, size_t cap);
+  /* liveness probe replies: ok is the probe's verdict, status its HTTP status (0: none, or
+   * not HTTP), body the start of the reply (kept in live_buf, live_cap bytes, also for a
+   * failed attempt; NULL if none).  Returns 1 live or 0; why holds the probe's reason on
+   * entry and the verdict's on return */
+  char *live_buf;
+  size_t live_cap;
+  int (*judge_live)(void *arg, int ok, long status, const char *body, size_t len, char *why, size_t cap);
+  /* what `pinit check` adds to its liveness line, "" if nothing (e.g. "no leader for 75s
+   * (budget 1m)"), into buf */
+  void (*live_note)(void *arg, char *buf, size_t cap);
   /* status and metrics: a human fragment, a JSON object, Prometheus families ("" if none);
    * now_wall_ms is unix time in ms */
   void (*describe)(void *arg, int64_t now_wall_ms, char *text, size_t tcap, char *json, size_t jcap);

@@ -5,6 +5,7 @@ was asked and when it got SIGTERM.  The real thing runs in tests/e2e/test_job.py
 import json
 import os
 import shutil
+import socket
 import subprocess
 import time
 import urllib.request
@@ -21,16 +22,12 @@ echo "args=$*" >> "$REPORT"
 exec python3 "$STUB"
 '''
 
-# MODE: ok (IN_PROGRESS once, then COMPLETED), hang (IN_PROGRESS forever), fail (a failure cause)
-STUB = r'''
+# What every REST stand-in shares: the report (monotonic time, event), SIGTERM noted, JSON replies.
+STUB_BASE = r'''
 import json, os, signal, sys, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 REPORT = os.environ["REPORT"]
-MODE = os.environ.get("MODE", "ok")
-TMS = int(os.environ.get("TMS", "1"))
-JOB = "8e1f0b0a2a9c4f6d9b1e3c5d7f9a1b2c"
-state = {"polls": 0, "stopped": False}
 
 def note(line):
     with open(REPORT, "a") as f:
@@ -41,7 +38,7 @@ def term(sig, frame):
     sys.exit(143)
 signal.signal(signal.SIGTERM, term)
 
-class H(BaseHTTPRequestHandler):
+class Replier(BaseHTTPRequestHandler):
     def log_message(self, *a):
         pass
     def reply(self, code, obj):
@@ -51,6 +48,16 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+'''
+
+# MODE: ok (IN_PROGRESS once, then COMPLETED), hang (IN_PROGRESS forever), fail (a failure cause)
+STUB = STUB_BASE + r'''
+MODE = os.environ.get("MODE", "ok")
+TMS = int(os.environ.get("TMS", "1"))
+JOB = "8e1f0b0a2a9c4f6d9b1e3c5d7f9a1b2c"
+state = {"polls": 0, "stopped": False}
+
+class H(Replier):
     def do_GET(self):
         if self.path == "/overview":
             return self.reply(200, {"taskmanagers": TMS, "jobs-running": 0 if state["stopped"] else 1})
@@ -241,3 +248,142 @@ def test_metrics_show_the_job_side_and_pass_promtool(home, tmp_path):
     assert st["flink"]["resume"] == "checkpoint" and st["flink"]["resumed_from"].endswith("/job-a/chk-3"), st
     r.signal(15)
     r.wait(20 * SLOW)
+
+
+# ---- the HA leader (issue 12): no leader for longer than flink.leader_budget is not live ----
+
+# A JobManager's REST API as it answers in HA mode: with a leader, /config and /overview
+# answer 200; without one, every handler answers 503 with Flink's own error body
+# (LeaderRetrievalHandler).  The test switches between the two by writing LEADER_FILE.
+HA_STUB = STUB_BASE + r'''
+LEADER = os.environ["LEADER_FILE"]
+note("start")
+
+class H(Replier):
+    def do_GET(self):
+        if open(LEADER).read().strip() != "yes":
+            return self.reply(503, {"errors": ["Service temporarily unavailable due to an ongoing leader election. "
+                                               "Please refresh."]})
+        if self.path == "/overview":
+            return self.reply(200, {"taskmanagers": 1, "jobs-running": 0})
+        self.reply(200, {"refresh-interval": 3000})
+
+HTTPServer(("127.0.0.1", int(os.environ["REST_PORT"])), H).serve_forever()
+'''
+
+
+@pytest.fixture
+def zookeeper():
+    """A loopback port that accepts connections, standing in for ZooKeeper (the HA role
+    waits for its quorum before it starts the JVM)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(16)
+    yield s.getsockname()[1]
+    s.close()
+
+
+def ha_env(home, zk, budget, **extra):
+    stub = os.path.join(home, "bin", "ha_stub.py")
+    with open(stub, "w") as f:
+        f.write(HA_STUB)
+    leader = os.path.join(home, "log", "leader")
+    with open(leader, "w") as f:
+        f.write("yes")
+    env = env_for(home, STUB=stub, LEADER_FILE=leader, PINIT_FLINK_LEADER_BUDGET=budget,
+                  PINIT_LIVENESS_START_PERIOD="0s", PINIT_LIVENESS_INTERVAL="250ms", PINIT_LIVENESS_TIMEOUT="1s",
+                  **extra)
+    env["FLINK_PROPERTIES"] += (f"high-availability.type: zookeeper\nhigh-availability.zookeeper.quorum: 127.0.0.1:{zk}\n"
+                                "high-availability.storageDir: file:///tmp/ha\n")
+    return env
+
+
+def set_leader(env, yes):
+    with open(env["LEADER_FILE"], "w") as f:
+        f.write("yes" if yes else "no")
+    return time.monotonic()
+
+
+def events(env, what):
+    return [float(l.split()[0]) for l in report(env).splitlines() if l.split()[1:] == [what]]
+
+
+def live_why(r, env):
+    out = ctl(r, env, "check")
+    return out.returncode, out.stdout + out.stderr
+
+
+def test_ha_no_leader_beyond_the_budget_restarts_the_jobmanager(home, zookeeper):
+    env = ha_env(home, zookeeper, "2s")
+    r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: ready(r, env), 20, what="ready (a leader)")
+    t_lost = set_leader(env, False)
+    # within the budget: live, and `pinit check` and `pinit status` say why it might not stay so
+    why = wait_for(lambda: (lambda c: c[1] if "no leader for" in c[1] else None)(live_why(r, env)), 5,
+                   what="pinit check naming the missing leader")
+    assert why.startswith("healthy: jobmanager pid ") and "(budget 2s)" in why, why
+    assert "no leader for" in ctl(r, env, "status").stdout
+    wait_for(lambda: events(env, "SIGTERM"), 10, what="the liveness restart")
+    t_term = events(env, "SIGTERM")[0]
+    set_leader(env, True)
+    wait_for(lambda: len(events(env, "start")) == 2, 10, what="the new JobManager")
+    took = t_term - t_lost
+    print(f"leader lost -> SIGTERM: {took:.2f}s (budget 2s, liveness every 250ms, threshold 3)")
+    # not before the budget; then failure_threshold failed probes, 250 ms apart (+ slack)
+    assert 2.0 <= took <= 2.0 + 3 * 0.25 + 1.5 * SLOW, took
+    wait_for(lambda: ready(r, env), 20, what="ready again")
+    st = json.loads(ctl(r, env, "status", "--json").stdout)
+    assert st["flink"]["no_leader_seconds"] == 0 and st["restarts_by_reason"]["health"] == 1, st
+    r.signal(15)
+    r.wait(20 * SLOW)
+    err = r.stderr
+    assert "leader: the JobManager knows no leader (REST: leader election): not live after 2s without one" in err, err
+    fails = [l for l in err.splitlines() if l.startswith("pinit: warn: liveness: ") and "no leader for" in l]
+    assert fails and fails[-1].endswith("(budget 2s) (3 in a row)"), err
+    assert "liveness failed 3 times in a row: restarting" in err, err
+
+
+def test_ha_no_leader_within_the_budget_and_a_leader_keep_it_live(home, zookeeper):
+    env = ha_env(home, zookeeper, "3s")
+    r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: ready(r, env), 20, what="ready (a leader)")
+    time.sleep(3.5)  # a leader for longer than the budget: nothing happens
+    set_leader(env, False)
+    wait_for(lambda: "no leader for" in live_why(r, env)[1], 5, what="the missing leader noticed")
+    time.sleep(1.5)  # shorter than the budget
+    code, why = live_why(r, env)
+    assert code == 0 and "no leader for 1s (budget 3s)" in why, why
+    set_leader(env, True)
+    wait_for(lambda: "no leader" not in live_why(r, env)[1], 5, what="the leader noticed")
+    time.sleep(3.5)  # past the point where the first no-leader reply plus the budget would have been
+    assert len(events(env, "start")) == 1 and not events(env, "SIGTERM"), report(env)
+    assert live_why(r, env)[0] == 0
+    assert json.loads(ctl(r, env, "status", "--json").stdout)["restarts"] == 0
+    r.signal(15)
+    r.wait(20 * SLOW)
+    err = r.stderr
+    assert "leader: a leader again after 1s without one" in err or "leader: a leader again after 2s without one" in err, err
+    assert "liveness failed" not in err, err
+
+
+def test_ha_leader_budget_0_leaves_the_plain_probe(home, zookeeper):
+    """flink.leader_budget=0 turns the leader check off: a 503 is a failed probe like any other,
+    restarted after failure_threshold of them (as before the check existed)."""
+    env = ha_env(home, zookeeper, "0")
+    r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
+    wait_for(lambda: ready(r, env), 20, what="ready (a leader)")
+    t_lost = set_leader(env, False)
+    wait_for(lambda: events(env, "SIGTERM"), 10, what="the liveness restart")
+    assert events(env, "SIGTERM")[0] - t_lost < 2.0, report(env)
+    r.signal(15)
+    r.wait(20 * SLOW)
+    assert "flink.leader_budget is 0" in r.stderr, r.stderr
+
+
+def test_ha_leader_budget_refused_when_not_a_duration(home, zookeeper):
+    env = ha_env(home, zookeeper, "soon")
+    r = start_pid1(["flink", "jobmanager"], env=env, stderr=subprocess.PIPE, text=True)
+    assert r.wait(20 * SLOW) == 78
+    lines = [l for l in r.stderr.splitlines() if "LEADER_BUDGET" in l]
+    assert lines == ["pinit: error: config: PINIT_FLINK_LEADER_BUDGET: soon: not a duration (like 500ms, 10s, 2m)"], \
+        r.stderr

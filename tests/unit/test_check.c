@@ -23,6 +23,7 @@ struct row {
   char child_state;   /* /proc state letter of the child, 'T' stopped */
   int no_liveness;    /* no liveness probe configured */
   const char *deps;
+  const char *note;   /* the role's word on liveness (status_view.live_note) */
   int live;
   const char *live_why;
   int rdy;
@@ -53,6 +54,16 @@ static const struct row rows[] = {
     .spawned_ago = 5000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1,
     .live = 1, .live_why = "unhealthy: tm liveness failed 3 times",
     .rdy = 1, .ready_why = "not ready: tm liveness failed 3 times" },
+  { .what = "an HA JobManager without a leader, within the budget", .state = SV_UP, .pid = 42, .ready = 1,
+    .spawned_ago = 5000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1,
+    .note = "no leader for 12s (budget 1m)",
+    .live = 0, .live_why = "healthy: tm pid 42 up 5s, no leader for 12s (budget 1m)",
+    .rdy = 0, .ready_why = "ready: tm pid 42" },
+  { .what = "an HA JobManager without a leader, over the budget", .state = SV_UP, .pid = 42, .ready = 1,
+    .live_fail = 3, .spawned_ago = 90000, .exited_ago = -1, .stop_ago = -1, .timer_in = -1,
+    .note = "no leader for 75s (budget 1m)",
+    .live = 1, .live_why = "unhealthy: tm liveness failed 3 times: no leader for 75s (budget 1m)",
+    .rdy = 1, .ready_why = "not ready: tm liveness failed 3 times: no leader for 75s (budget 1m)" },
   { .what = "pinit stops a hung child (liveness restart)", .state = SV_STOPPING, .pid = 42,
     .stop_reason = SV_R_HEALTH, .spawned_ago = 60000, .exited_ago = -1, .stop_ago = 3000, .timer_in = 5000,
     .live = 0, .live_why = "healthy (restarting): tm pid 42 stopping after liveness, 3s of 2m budget",
@@ -128,7 +139,7 @@ int main(void)
     const struct row *r = &rows[i];
     struct supervise sv;
     struct status_view v = { .sv = &sv, .now = { NOW }, .deps = r->deps ? r->deps : "none", .message = "",
-                             .child_state = r->child_state };
+                             .child_state = r->child_state, .live_note = r->note };
     char why[256];
     int got;
 

@@ -330,6 +330,7 @@ static const struct file_error file_errors[] = {
   { "[notify]\nfd = 2\n", "%s:2: notify.fd: 2: must be 3 or more (0 turns it off)" },
   { "[stop]\ntimeout = 10x\n", "%s:2: stop.timeout: 10x: not a duration (like 500ms, 10s, 2m)" },
   { "[stop]\ntimeout = -1s\n", "%s:2: stop.timeout: -1s: not a duration (like 500ms, 10s, 2m)" },
+  { "[flink]\nleader_budget = soon\n", "%s:2: flink.leader_budget: soon: not a duration (like 500ms, 10s, 2m)" },
   { "[restart]\npolicy = sometimes\n", "%s:2: restart.policy: sometimes: unknown policy (always, on-failure, never)" },
   { "[restart]\npolicy = Always\n", "%s:2: restart.policy: Always: unknown policy (always, on-failure, never)" },
   { "[restart]\npolicy = always\n\npolicy = never\n", "%s:4: restart.policy: set twice (first on line 2)" },
@@ -367,6 +368,7 @@ static const struct env_error env_errors[] = {
   { { "PINIT_LIVENESS_URL=ftp://x" }, "PINIT_LIVENESS_URL: ftp://x: not an http:// or https:// URL" },
   { { "PINIT_RESTART_POLCY=x" }, "PINIT_RESTART_POLCY: unknown setting" },
   { { "PINIT_STOP_TIMEOUT=abc" }, "PINIT_STOP_TIMEOUT: abc: not a duration (like 500ms, 10s, 2m)" },
+  { { "PINIT_FLINK_LEADER_BUDGET=-5s" }, "PINIT_FLINK_LEADER_BUDGET: -5s: not a duration (like 500ms, 10s, 2m)" },
   { { "PINIT_RESTART_POLICY=sometimes" }, "PINIT_RESTART_POLICY: sometimes: unknown policy (always, on-failure, never)" },
   { { "PINIT_LIVENESS_FAILURE_THRESHOLD=many" }, "PINIT_LIVENESS_FAILURE_THRESHOLD: many: not a whole number >= 0" },
   { { "PINIT_CONTROL_SOCKET=relative" }, "PINIT_CONTROL_SOCKET: relative: must be @abstract-name or an absolute path" },
@@ -592,7 +594,7 @@ static void printing(void)
     int lines = 0;
     for(const char *s = out; *s; s++)
       lines += *s == '\n';
-    CHECK_INT(lines, 41);
+    CHECK_INT(lines, 42);
   }
   /* a password inside a probe URL is a secret: `pinit config` must not print it */
   if(strstr(out, "hunter2"))

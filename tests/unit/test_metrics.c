@@ -25,7 +25,7 @@ static void supervise_make(struct supervise *sv, const char *name, enum supervis
 static size_t format(const struct supervise *sv, const struct waiter *w, const struct metrics_process *p, int64_t now,
                      int64_t wall_minus)
 {
-  struct status_view st = { sv, { now }, "none", 0, "", 0, NULL, NULL };
+  struct status_view st = { sv, { now }, "none", 0, "", 0, NULL, NULL, NULL };
   struct metrics_view v = { &st, w, 7, wall_minus, p, NULL };
   return metrics_format(&v, out, sizeof(out));
 }
@@ -366,7 +366,7 @@ static void test_truncation(void)
   supervise_make(&sv, "x", SV_UP);
   full = format(&sv, NULL, NULL, 1000, 0);
   {
-    struct status_view st = { &sv, { 1000 }, "none", 0, "", 0, NULL, NULL };
+    struct status_view st = { &sv, { 1000 }, "none", 0, "", 0, NULL, NULL, NULL };
     struct metrics_view v = { &st, NULL, 7, 0, NULL, NULL };
     n = metrics_format(&v, small, sizeof(small));
     CHECK_INT(n, full);
@@ -396,7 +396,7 @@ static void test_worst_case_size(void)
   sv.spawned_at.ms = INT64_MIN + 1;
   sv.last_backoff_ms = INT64_MAX;
   {
-    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL, NULL };
     struct metrics_view v = { &st, NULL, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     fixed = metrics_format(&v, out, sizeof(out));
     CHECK(fixed < METRICS_FIXED_MAX);
@@ -414,7 +414,7 @@ static void test_worst_case_size(void)
     name[PROBE_NAME_MAX - 1] = '\0';
   }
   {
-    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", UINT64_MAX, "", 0, NULL, NULL, NULL };
     struct metrics_view v = { &st, &w, UINT64_MAX, INT64_MIN + 1, &p, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);
@@ -425,7 +425,7 @@ static void test_worst_case_size(void)
   /* names without a terminating NUL inside PROBE_NAME_MAX are read up to the bound */
   memset(items[0].probe.target.name, 'a', PROBE_NAME_MAX);
   {
-    struct status_view st = { &sv, { 0 }, "none", 0, "", 0, NULL, NULL };
+    struct status_view st = { &sv, { 0 }, "none", 0, "", 0, NULL, NULL, NULL };
     struct metrics_view v = { &st, &w, 0, 0, NULL, NULL };
     n = metrics_format(&v, out, sizeof(out));
     CHECK(n < METRICS_MAX);

@@ -171,7 +171,7 @@ static void check_line(const struct status_view *v, const char *want)
 int main(void)
 {
   struct supervise sv;
-  struct status_view v = { &sv, { NOW }, NULL, 0, "", 0, NULL, NULL };
+  struct status_view v = { &sv, { NOW }, NULL, 0, "", 0, NULL, NULL, NULL };
   char buf[64];
 
   /* ---- status_age boundaries ---- */
