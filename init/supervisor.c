@@ -7,6 +7,7 @@
 #include "pinit/drain.h"
 #include "pinit/env_block.h"
 #include "pinit/evalloc.h"
+#include "pinit/health.h"
 #include "pinit/duration.h"
 #include "pinit/httpd.h"
 #include "pinit/log.h"
@@ -77,16 +78,7 @@ struct run {
   /* last, what a plain run never writes (health_init() leaves an unused one alone): the
    * fields above, written by every run, share as few pages as can be.
    * liveness and readiness: */
-  struct health {
-    struct run *r;
-    const struct probe_conf *conf;
-    enum supervise_event_type event;
-    const char *what;
-    struct probe probe;
-    ev_timer tick;
-    int configured;
-    int last_ok;
-  } live, ready;
+  struct health live, ready;
   /* the role's hooks (supervisor.h): a stop held for them, what they add to status and metrics
    * (written only by a Flink role) */
   int stop_held, stop_sig;
@@ -232,91 +224,13 @@ static void supervise_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 
-/* ---- probes ------------------------------------------------------------------------- */
+/* ---- probes (health.c) --------------------------------------------------------------- */
 
-static void health_done(struct probe *p, int ok, const char *reason, void *arg)
+static void health_report(void *arg, struct health *h, int ok)
 {
-  struct health *h = arg;
-  struct run *r = h->r;
-  const struct supervisor_hooks *hk = r->spec->hooks;
-  char why[128];
+  struct run *r = arg;
   ev_now_update(r->loop);
-  if(h->event == SV_EV_READINESS && hk && hk->judge_ready) {
-    snprintf(why, sizeof(why), "%s", reason);
-    ok = hk->judge_ready(hk->arg, ok ? hk->ready_buf : NULL, ok ? p->kept : 0, why, sizeof(why));
-    reason = why;
-  }
-  else if(h->event == SV_EV_LIVENESS && hk && hk->judge_live) {
-    snprintf(why, sizeof(why), "%s", reason);
-    ok = hk->judge_live(hk->arg, ok, p->status, hk->live_buf, hk->live_buf ? p->kept : 0, why,
-                        sizeof(why));
-    reason = why;
-  }
-  if(!ok)
-    log_warn(h->what, "%s: %s (%d in a row)", p->target.name, reason,
-             (h->event == SV_EV_LIVENESS ? r->sv.live_fail : r->sv.ready_fail) + 1);
-  else if(!h->last_ok)
-    log_info(h->what, "%s: %s", p->target.name, reason);
-  h->last_ok = ok;
   step(r, h->event, ok, 0, 0);
-}
-
-static void health_tick(struct ev_loop *loop, ev_timer *w, int revents)
-{
-  struct health *h = w->data;
-  if(probe_running(&h->probe))
-    return; /* the previous attempt is still within its timeout */
-  if(probe_start(&h->probe, loop, h->conf->timeout_ms, health_done, h) < 0)
-    log_error(h->what, "%s: cannot start probe: %s", h->probe.target.name, strerror(errno));
-}
-
-__attribute__((noinline)) /* its probe_target stays off supervisor_run_config()'s frame */
-static void health_init(struct run *r, struct health *h, const struct probe_conf *conf, enum supervise_event_type ev,
-                        const char *what)
-{
-  struct probe_target t;
-  struct probe_error err;
-  if(!conf->target[0])
-    return; /* not configured (h->configured stays 0): its pages stay untouched */
-  h->r = r;
-  h->conf = conf;
-  h->event = ev;
-  h->what = what;
-  h->last_ok = 0;
-  h->configured = probe_parse(conf->target, &t, &err) == 0;
-  if(h->configured) {
-    probe_init(&h->probe, &t);
-    probe_env(&h->probe, r->env.v);
-  }
-  if(h->configured && ev == SV_EV_READINESS && r->spec->hooks && r->spec->hooks->judge_ready)
-    probe_keep_body(&h->probe, r->spec->hooks->ready_buf, r->spec->hooks->ready_cap);
-  if(h->configured && ev == SV_EV_LIVENESS && r->spec->hooks && r->spec->hooks->judge_live &&
-     r->spec->hooks->live_buf)
-    probe_keep_body(&h->probe, r->spec->hooks->live_buf, r->spec->hooks->live_cap);
-  ev_init(&h->tick, health_tick);
-  h->tick.data = h;
-}
-
-static void health_start(struct run *r, struct health *h)
-{
-  double first;
-  if(!h->configured)
-    return;
-  /* readiness is looked at after 1 s, liveness after one interval, then every interval */
-  first = (double)h->conf->interval_ms / 1000.0;
-  if(h->event == SV_EV_READINESS && first > 1.0)
-    first = 1.0;
-  h->last_ok = 1;
-  ev_timer_set(&h->tick, first, (double)h->conf->interval_ms / 1000.0);
-  ev_timer_start(r->loop, &h->tick);
-}
-
-static void health_stop(struct run *r, struct health *h)
-{
-  if(!h->configured)
-    return;
-  ev_timer_stop(r->loop, &h->tick);
-  probe_cancel(&h->probe);
 }
 
 /* ---- dependency waits --------------------------------------------------------------- */
@@ -376,7 +290,7 @@ static void request_stop(struct run *r, int sig)
   if(h && h->hold_stop && supervise_running(&r->sv) && r->sv.state != SV_STOPPING && r->sv.want == SV_WANT_UP &&
      h->hold_stop(h->arg, r->loop, stop_go, r)) {
     r->stop_held = 1;
-    health_stop(r, &r->live); /* no liveness restart in the middle of it */
+    health_stop(&r->live, r->loop); /* no liveness restart in the middle of it */
     return;
   }
   step(r, SV_EV_STOP, sig, 0, 0);
@@ -501,8 +415,8 @@ static void apply(struct run *r, struct supervise_actions a)
     r->waiting = 0;
   }
   if(a.flags & SV_ACT_PROBES_STOP) {
-    health_stop(r, &r->live);
-    health_stop(r, &r->ready);
+    health_stop(&r->live, r->loop);
+    health_stop(&r->ready, r->loop);
   }
   if(a.flags & SV_ACT_KILL) {
     kill_child(r, a.signal, a.group);
@@ -527,8 +441,8 @@ static void apply(struct run *r, struct supervise_actions a)
     ev_timer_start(r->loop, &r->supervise_timer);
   }
   if(a.flags & SV_ACT_PROBES_START) {
-    health_start(r, &r->live);
-    health_start(r, &r->ready);
+    health_start(&r->live, r->loop);
+    health_start(&r->ready, r->loop);
   }
   if(a.flags & SV_ACT_EXIT)
     begin_drain(r, a.exit_code);
@@ -724,8 +638,9 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
     log_error("notify", "NOTIFY_SOCKET: %s", strerror(errno));
     return 1;
   }
-  health_init(r, &r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness");
-  health_init(r, &r->ready, &cfg->readiness, SV_EV_READINESS, "readiness");
+  health_init(&r->live, &cfg->liveness, SV_EV_LIVENESS, "liveness", &r->sv, spec->hooks, r->env.v, health_report, r);
+  health_init(&r->ready, &cfg->readiness, SV_EV_READINESS, "readiness", &r->sv, spec->hooks, r->env.v, health_report,
+              r);
   if(cfg->wait_targets[0]) {
     struct probe_error perr;
     int n = wait_list_parse(cfg->wait_targets, r->wait_targets, WAIT_MAX_TARGETS, &perr);
