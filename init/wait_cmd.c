@@ -71,23 +71,16 @@ static int usage_error(const char *fmt, const char *arg)
   return EXITCODE_USAGE;
 }
 
-int wait_cmd(int argc, char **argv, char **envp)
+/* The command line into targets[0..*n), opt and *quiet.  Options may come before or after
+ * the targets (a target never starts with '-').  Returns 0 to go on, -1 when --help was
+ * printed (exit 0), or the exit code of a usage error (logged). */
+static int parse_args(int argc, char **argv, struct probe_target *targets, int *n, struct wait_options *opt,
+                      int *quiet)
 {
-  struct wait_options opt;
-  struct probe_target *targets;
   struct probe_error err;
-  struct waiter w;
-  struct wait_run run = { -1 };
-  int quiet = 0, dashdash = 0, i, n = 0, rc;
+  int dashdash = 0, rc;
 
-  wait_options_default(&opt);
-  targets = calloc(WAIT_MAX_TARGETS, sizeof(*targets));
-  if(!targets) {
-    log_error("wait", "out of memory");
-    return EXITCODE_SOFTWARE;
-  }
-  /* Options may come before or after the targets (a target never starts with '-'). */
-  for(i = 1; i < argc; i++) {
+  for(int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     int64_t *dst = NULL;
     int m;
@@ -97,79 +90,84 @@ int wait_cmd(int argc, char **argv, char **envp)
       continue;
     }
     if(dashdash || a[0] != '-' || !a[1]) {
-      if(n == WAIT_MAX_TARGETS) {
-        free(targets);
+      if(*n == WAIT_MAX_TARGETS)
         return usage_error("too many targets (max %s)", "64");
-      }
-      if(probe_parse(a, &targets[n], &err) < 0) {
+      if(probe_parse(a, &targets[*n], &err) < 0) {
         log_error("wait", "'%s': %s", a, err.msg);
-        free(targets);
         return EXITCODE_USAGE;
       }
-      n++;
+      (*n)++;
       continue;
     }
     if(!strcmp(a, "-h") || !strcmp(a, "--help")) {
       fputs(usage, stdout);
       fflush(stdout);
-      free(targets);
-      return 0;
+      return -1;
     }
     if(!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-      quiet = 1;
+      *quiet = 1;
       continue;
     }
     if((v = opt_value(argc, argv, &i, "-t", "--timeout", &m)) || m)
-      dst = &opt.timeout_ms;
+      dst = &opt->timeout_ms;
     else if((v = opt_value(argc, argv, &i, "-i", "--interval", &m)) || m)
-      dst = &opt.interval_ms;
+      dst = &opt->interval_ms;
     else if((v = opt_value(argc, argv, &i, "-a", "--attempt-timeout", &m)) || m)
-      dst = &opt.attempt_timeout_ms;
+      dst = &opt->attempt_timeout_ms;
     rc = !dst ? usage_error("unknown option '%s'", a)
        : !v ? usage_error("%s needs a duration", a)
        : duration_parse(v, dst) < 0 ? usage_error("bad duration '%s' (write 500ms, 10s, 2m)", v)
-       : dst != &opt.timeout_ms && *dst <= 0 ? usage_error("%s must be more than 0", a) : 0;
-    if(rc) {
-      free(targets);
+       : dst != &opt->timeout_ms && *dst <= 0 ? usage_error("%s must be more than 0", a) : 0;
+    if(rc)
       return rc;
-    }
   }
-  log_setup(quiet ? LOG_ERROR : LOG_INFO, log_format_get());
+  return 0;
+}
 
-  if(!n) {
-    static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };
-    for(size_t k = 0; k < 2; k++) {
-      const char *list = env_value(envp, vars[k]);
-      if(!list)
-        continue;
-      int got = wait_list_parse(list, targets + n, (size_t)(WAIT_MAX_TARGETS - n), &err);
-      if(got < 0) {
-        log_error("wait", "%s: %s", vars[k], err.msg);
-        free(targets);
-        return EXITCODE_USAGE;
-      }
-      n += got;
+/* No target arguments: PINIT_WAIT, then SERVICE_PRECONDITION.  Returns 0 with *n > 0, or
+ * the exit code of a usage error (logged). */
+static int targets_from_env(char **envp, struct probe_target *targets, int *n)
+{
+  static const char *const vars[] = { "PINIT_WAIT", "SERVICE_PRECONDITION" };
+  struct probe_error err;
+  for(size_t k = 0; k < 2; k++) {
+    const char *list = env_value(envp, vars[k]);
+    int got;
+    if(!list)
+      continue;
+    if((got = wait_list_parse(list, targets + *n, (size_t)(WAIT_MAX_TARGETS - *n), &err)) < 0) {
+      log_error("wait", "%s: %s", vars[k], err.msg);
+      return EXITCODE_USAGE;
     }
-    if(!n) {
-      free(targets);
-      return usage_error("%s", "no targets: give TARGET arguments, PINIT_WAIT or SERVICE_PRECONDITION");
-    }
+    *n += got;
   }
+  if(!*n)
+    return usage_error("%s", "no targets: give TARGET arguments, PINIT_WAIT or SERVICE_PRECONDITION");
+  return 0;
+}
 
+/* Wait for targets[0..n) on the default loop until done or SIGTERM/SIGINT; frees targets
+ * once the waiter has its copy.  Returns the exit code. */
+static int run_wait(struct probe_target *targets, int n, const struct wait_options *opt)
+{
+  struct waiter w;
+  struct wait_run run = { -1 };
+  ev_signal sigterm, sigint;
   struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
+  int rc;
+
   if(!loop || probe_global_init() < 0) {
     log_error("wait", "cannot initialise %s", loop ? "libcurl" : "libev");
     free(targets);
     return EXITCODE_SOFTWARE;
   }
-  if(wait_init(&w, targets, (size_t)n, &opt) < 0) {
+  rc = wait_init(&w, targets, (size_t)n, opt);
+  free(targets);
+  if(rc < 0) {
     log_error("wait", "cannot set up the wait: %s", strerror(errno));
-    free(targets);
     return EXITCODE_SOFTWARE;
   }
-  free(targets);
 
-  ev_signal sigterm, sigint;
   ev_signal_init(&sigterm, signal_cb, SIGTERM);
   ev_signal_init(&sigint, signal_cb, SIGINT);
   sigterm.data = sigint.data = &run;
@@ -190,4 +188,28 @@ int wait_cmd(int argc, char **argv, char **envp)
   ev_signal_stop(loop, &sigint);
   probe_global_cleanup();
   return rc;
+}
+
+int wait_cmd(int argc, char **argv, char **envp)
+{
+  struct wait_options opt;
+  struct probe_target *targets;
+  int quiet = 0, n = 0, rc;
+
+  wait_options_default(&opt);
+  targets = calloc(WAIT_MAX_TARGETS, sizeof(*targets));
+  if(!targets) {
+    log_error("wait", "out of memory");
+    return EXITCODE_SOFTWARE;
+  }
+  if((rc = parse_args(argc, argv, targets, &n, &opt, &quiet))) {
+    free(targets);
+    return rc < 0 ? 0 : rc;
+  }
+  log_setup(quiet ? LOG_ERROR : LOG_INFO, log_format_get());
+  if(!n && (rc = targets_from_env(envp, targets, &n))) {
+    free(targets);
+    return rc;
+  }
+  return run_wait(targets, n, &opt);
 }

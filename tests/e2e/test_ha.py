@@ -1,13 +1,17 @@
 """Profile ha: ZooKeeper, two JobManagers, two TaskManagers.  Kill the leading JobManager
-container; the standby takes over and the TaskManagers register with it."""
+container; the standby takes over and the TaskManagers register with it.  Then stop
+ZooKeeper: the JobManager left answers REST with 503 "leader election" and, past
+flink.leader_budget, is not live: pinit restarts it (issue 12)."""
+import json
 import time
 
 import pytest
 
-from conftest import docker, http_json, inspect, make_stack, report, wait_for
+from conftest import docker, http, http_json, inspect, make_stack, report, wait_for
 
 TASKMANAGERS = 2
 LEADER_LINE = "DefaultDispatcherRunner was granted leadership"
+LEADER_BUDGET = 20
 
 
 @pytest.fixture(scope="module")
@@ -17,6 +21,7 @@ def ha(request, tmp_path_factory):
         "HA_ZOOKEEPER_QUORUM": "zookeeper:2181",
         "HA_CLUSTER_ID": "/pinit-e2e",
         "JOBMANAGER_PRECONDITION": "zookeeper:2181",
+        "LEADER_BUDGET": f"{LEADER_BUDGET}s",
     })
     t0 = time.monotonic()
     s.compose("up", "-d", "--scale", f"taskmanager={TASKMANAGERS}",
@@ -64,3 +69,55 @@ def test_ha_failover(ha):
     assert inspect(standby, "{{.RestartCount}}") == "0"
     report("HA failover: leader container killed -> standby granted leadership", t_lead)
     report("HA failover: leader container killed -> TaskManagers registered with the new leader", t_tms)
+
+
+def health_restarts(cid):
+    st = json.loads(docker("exec", cid, "pinit", "status", "--json", check=False).stdout or "{}")
+    return st.get("restarts_by_reason", {}).get("health", -1), st
+
+
+def overview(ha, cid):
+    """"ok" (200), "no leader" (503 naming the leader election), another "HTTP N", or
+    "no answer"."""
+    try:
+        status, body = http(ha.url(cid, 8081, "/overview"), timeout=2)
+    except Exception:  # noqa: BLE001 - refused, reset, timed out
+        return "no answer"
+    if status == 200:
+        return "ok"
+    return "no leader" if status == 503 and "leader election" in body else f"HTTP {status}"
+
+
+def test_ha_no_leader_beyond_budget_is_not_live(ha):
+    """Last in this module: it stops ZooKeeper.  The JobManager that leads after the
+    failover loses its leader, answers 503; pinit restarts it after the budget, not before."""
+    jms = [c for c in (ha.container("jobmanager"), ha.container("jobmanager-standby"))
+           if inspect(c, "{{.State.Status}}") == "running"]
+    assert len(jms) == 1, "test_ha_failover leaves one JobManager running"
+    jm = jms[0]
+    wait_for("the JobManager serving", lambda: overview(ha, jm) == "ok", 120)
+    before, _ = health_restarts(jm)
+    zk = ha.container("zookeeper")
+    t0 = time.monotonic()
+    docker("stop", "-t", "2", zk)
+    try:
+        _, t_503 = wait_for("503 from the JobManager without ZooKeeper", lambda: overview(ha, jm) == "no leader", 180, 0.5)
+        # within the budget the JobManager stays live: no restart for lack of a leader
+        time.sleep(LEADER_BUDGET / 2)
+        now, st = health_restarts(jm)
+        assert now == before, f"restarted within the budget: {st}"
+        assert "no leader" in docker("exec", jm, "pinit", "check", check=False).stdout
+        (_, st), t_restart = wait_for("pinit restarting the JobManager for lack of a leader",
+                                      lambda: (lambda n: (n[0] > before) and n)(health_restarts(jm)), 300, 1)
+        t_restart += t_503 + LEADER_BUDGET / 2
+        assert t_restart - t_503 >= LEADER_BUDGET, f"restarted {t_restart - t_503:.1f}s after the 503, budget {LEADER_BUDGET}s"
+        report(f"HA: ZooKeeper stopped -> JobManager answers 503 (leader election)", t_503)
+        report(f"HA: 503 -> pinit restarts the JobManager (budget {LEADER_BUDGET}s + 3 x 5s liveness)", t_restart - t_503)
+        logs = docker("logs", jm, check=False)
+        assert "no leader" in logs.stdout + logs.stderr
+    finally:
+        docker("start", zk)
+    _, t_back = wait_for("the JobManager leading again with ZooKeeper back",
+                         lambda: overview(ha, jm) == "ok", 300, 1)
+    report("HA: ZooKeeper started again -> JobManager serving", t_back)
+    print(f"ZooKeeper down for {time.monotonic() - t0:.1f}s in all")
