@@ -63,12 +63,91 @@ static int has_prefix_ci(const unsigned char *b, size_t n, const char *p)
   return 1;
 }
 
+/* The path of a request target t[0..tlen): origin-form "/path?query", or absolute-form
+ * "http://authority/path?query" (no path: "/"); query and fragment cut.  Returns 0 with
+ * out->path, out->path_len set, or -1 (not a form a GET can have). */
+static int target_path(const char *t, size_t tlen, struct httpd_request *out)
+{
+  const unsigned char *b = (const unsigned char *)t;
+  out->path = t;
+  out->path_len = tlen;
+  if(b[0] != '/') {
+    size_t s = has_prefix_ci(b, tlen, "http://") ? 7 : has_prefix_ci(b, tlen, "https://") ? 8 : 0;
+    size_t a;
+    if(!s)
+      return -1;
+    for(a = s; a < tlen && b[a] != '/' && b[a] != '?' && b[a] != '#'; a++)
+      ;
+    if(a == s)
+      return -1;
+    if(a == tlen || b[a] != '/') {
+      out->path = "/";
+      out->path_len = 1;
+    }
+    else {
+      out->path = t + a;
+      out->path_len = tlen - a;
+    }
+  }
+  for(size_t k = 0; k < out->path_len; k++)
+    if(out->path[k] == '?' || out->path[k] == '#')
+      out->path_len = k;
+  return 0;
+}
+
+/* Header fields from b[i]: name ":" value, up to the empty line (syntax only).  Returns as
+ * httpd_parse_request does, setting out->consumed on 0. */
+static int parse_headers(const unsigned char *b, size_t len, size_t i, struct httpd_request *out)
+{
+  size_t next;
+  int r;
+
+  for(;;) {
+    size_t h0;
+    if(i >= len)
+      MORE(1);
+    r = eol(b, len, i, &next);
+    if(r == HTTPD_MORE)
+      MORE(1);
+    if(r == 400)
+      return 400;
+    if(r == 1) {
+      out->consumed = next;
+      return 0;
+    }
+    if(b[i] == ' ' || b[i] == '\t')
+      return 400; /* obsolete line folding */
+    for(h0 = i; i < len && is_tchar(b[i]); i++)
+      ;
+    if(i >= len)
+      MORE(1);
+    if(i == h0 || b[i] != ':')
+      return 400;
+    for(i++;; i++) {
+      if(i >= len)
+        MORE(1);
+      if(b[i] == '\r' || b[i] == '\n') {
+        r = eol(b, len, i, &next);
+        if(r == HTTPD_MORE)
+          MORE(1);
+        if(r != 1)
+          return 400;
+        i = next;
+        break;
+      }
+      if((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f)
+        return 400;
+    }
+  }
+}
+
 int httpd_parse_request(const char *buf, size_t len, struct httpd_request *out)
 {
   static const char version[] = "HTTP/";
   const unsigned char *b = (const unsigned char *)buf;
   size_t i = 0, m0, t0, tlen, next, k;
   int r, major;
+
 
   memset(out, 0, sizeof(*out));
   /* empty lines before the request line are ignored (RFC 9112 2.2) */
@@ -144,69 +223,9 @@ int httpd_parse_request(const char *buf, size_t len, struct httpd_request *out)
   if(out->method == HTTPD_OTHER)
     return 405;
 
-  /* origin-form "/path?query", or absolute-form "http://authority/path?query" */
-  out->path = buf + t0;
-  out->path_len = tlen;
-  if(b[t0] != '/') {
-    size_t s = has_prefix_ci(b + t0, tlen, "http://") ? 7 : has_prefix_ci(b + t0, tlen, "https://") ? 8 : 0;
-    size_t a;
-    if(!s)
-      return 400;
-    for(a = s; a < tlen && b[t0 + a] != '/' && b[t0 + a] != '?' && b[t0 + a] != '#'; a++)
-      ;
-    if(a == s)
-      return 400;
-    if(a == tlen || b[t0 + a] != '/') {
-      out->path = "/";
-      out->path_len = 1;
-    }
-    else {
-      out->path = buf + t0 + a;
-      out->path_len = tlen - a;
-    }
-  }
-  for(k = 0; k < out->path_len; k++)
-    if(out->path[k] == '?' || out->path[k] == '#')
-      out->path_len = k;
-
-  /* header fields: name ":" value, up to the empty line */
-  for(;;) {
-    size_t h0;
-    if(i >= len)
-      MORE(1);
-    r = eol(b, len, i, &next);
-    if(r == HTTPD_MORE)
-      MORE(1);
-    if(r == 400)
-      return 400;
-    if(r == 1) {
-      out->consumed = next;
-      return 0;
-    }
-    if(b[i] == ' ' || b[i] == '\t')
-      return 400; /* obsolete line folding */
-    for(h0 = i; i < len && is_tchar(b[i]); i++)
-      ;
-    if(i >= len)
-      MORE(1);
-    if(i == h0 || b[i] != ':')
-      return 400;
-    for(i++;; i++) {
-      if(i >= len)
-        MORE(1);
-      if(b[i] == '\r' || b[i] == '\n') {
-        r = eol(b, len, i, &next);
-        if(r == HTTPD_MORE)
-          MORE(1);
-        if(r != 1)
-          return 400;
-        i = next;
-        break;
-      }
-      if((b[i] < 0x20 && b[i] != '\t') || b[i] == 0x7f)
-        return 400;
-    }
-  }
+  if(target_path(buf + t0, tlen, out) < 0)
+    return 400;
+  return parse_headers(b, len, i, out);
 }
 
 /* ---- the server ------------------------------------------------------------------------ */
