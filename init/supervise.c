@@ -262,6 +262,7 @@ static void on_spawned(struct supervise *sv, struct supervise_actions *a, const 
   sv->pid = ev->pid;
   sv->spawned_at = now;
   sv->live_fail = sv->ready_fail = 0;
+  sv->live_started = sv->ready_started = 0;
   sv->healthy = 1;
   sv->healthy_since = now;
   sv->up_at = CLOCK_MONO_UNSET;
@@ -325,8 +326,9 @@ static void on_exited(struct supervise *sv, struct supervise_actions *a, const s
   after_failure(sv, a, now, what);
 }
 
-/* A liveness probe result (STARTING, UP): failure_threshold failures in a row after the
- * start period restart the child (its process group). */
+/* A liveness probe result (STARTING, UP): failure_threshold failures in a row restart the
+ * child (its process group).  In the start period failures count only once a probe has
+ * succeeded (Docker's rule): a JVM that answered and then hangs is not given the rest. */
 static void on_liveness(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_STARTING && sv->state != SV_UP)
@@ -334,6 +336,7 @@ static void on_liveness(struct supervise *sv, struct supervise_actions *a, const
   if(ev->arg) {
     sv->live_ok_total++;
     sv->live_fail = 0;
+    sv->live_started = 1;
     if(!sv->healthy) {
       sv->healthy = 1;
       sv->healthy_since = now;
@@ -341,8 +344,8 @@ static void on_liveness(struct supervise *sv, struct supervise_actions *a, const
     return;
   }
   sv->live_fail_total++;
-  if(clock_mono_diff(now, sv->spawned_at) < sv->live_start_period_ms)
-    return; /* failures in the start period do not count */
+  if(!sv->live_started && clock_mono_diff(now, sv->spawned_at) < sv->live_start_period_ms)
+    return; /* failures in the start period do not count, until the first success */
   if(++sv->live_fail < sv->live_threshold)
     return;
   sv->healthy = 0;
@@ -352,13 +355,15 @@ static void on_liveness(struct supervise *sv, struct supervise_actions *a, const
 }
 
 /* A readiness probe result or the child's own READY (STARTING, UP): the first success makes
- * STARTING UP; failure_threshold failures after the start period clear `ready`. */
+ * STARTING UP; failure_threshold failures after the start period, or after a success, clear
+ * `ready`. */
 static void on_readiness(struct supervise *sv, struct supervise_actions *a, const struct supervise_event *ev, struct clock_mono now)
 {
   if(sv->state != SV_STARTING && sv->state != SV_UP)
     return;
   if(ev->type == SV_EV_READY || ev->arg) {
     sv->ready_fail = 0;
+    sv->ready_started = 1;
     if(!sv->ready) {
       sv->ready = 1;
       sv->ready_since = now;
@@ -368,7 +373,8 @@ static void on_readiness(struct supervise *sv, struct supervise_actions *a, cons
       transition(sv, SV_UP, "(ready)");
     }
   }
-  else if(clock_mono_diff(now, sv->spawned_at) >= sv->ready_start_period_ms && ++sv->ready_fail >= sv->ready_threshold) {
+  else if((sv->ready_started || clock_mono_diff(now, sv->spawned_at) >= sv->ready_start_period_ms) &&
+          ++sv->ready_fail >= sv->ready_threshold) {
     sv->ready = 0;
   }
 }

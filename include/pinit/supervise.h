@@ -107,6 +107,8 @@ struct supervise {
   enum supervise_reason last_reason, stop_reason;
   int64_t last_backoff_ms;
   int live_fail, ready_fail;
+  int live_started, ready_started; /* a success since the spawn: the start period is over
+                                      (Docker's rule: failures count from the first success) */
   int healthy, ready;
   struct clock_mono healthy_since, ready_since;
   uint64_t live_ok_total, live_fail_total;

@@ -119,6 +119,33 @@ def test_hung_http_child_is_restarted_by_liveness_and_check_follows(tmp_path):
     print(f"hang detected and recovered in {recovered:.2f}s")
 
 
+def test_start_period_ends_at_the_first_success(tmp_path):
+    """Docker's rule: failures in the start period count once a probe has succeeded.  A
+    service that answered and then hangs in its first minute is restarted in seconds, not
+    after the start period (the JobManager role's is 120 s)."""
+    alive = tmp_path / "alive"
+    alive.touch()
+    r = start(["--", "sleep", "600"],
+              env={"PINIT_RESTART_POLICY": "always", "PINIT_LIVENESS_EXEC": f"test -e {alive}",
+                   "PINIT_LIVENESS_INTERVAL": "200ms", "PINIT_LIVENESS_TIMEOUT": "1s",
+                   "PINIT_LIVENESS_FAILURE_THRESHOLD": "2", "PINIT_LIVENESS_START_PERIOD": "60s",
+                   "PINIT_STOP_TIMEOUT": "1s", "PINIT_RESTART_DELAY_MIN": "1s"})
+    wait_for(lambda: (status_json(r) if state_of(r) else {}).get("healthy_seconds", -1) >= 0
+             and client(r, "status", "--json").returncode == 0, 5 * SLOW, interval=0.1, what="running")
+    time.sleep(0.5)  # a probe or two succeed
+    alive.unlink()
+    t0 = time.monotonic()
+    wait_for(lambda: status_json(r)["restarts_by_reason"]["health"] == 1, 10 * SLOW, interval=0.1,
+             what="a liveness restart inside the start period")
+    took = time.monotonic() - t0
+    assert took < 5 * SLOW, took
+    # the new child never succeeded: its start period holds, failures do not restart it
+    time.sleep(2)
+    st = status_json(r)
+    assert st["restarts_by_reason"]["health"] == 1, st
+    print(f"restarted {took:.2f}s after the probe began to fail, start period 60s")
+
+
 def test_readiness_gates_check_ready(tmp_path):
     port = free_port()
     r = start(["--", "sh", "-c", f'sleep 2; exec python3 -c "{HTTP_CHILD}" {port}'], cwd=tmp_path,

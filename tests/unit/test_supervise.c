@@ -777,6 +777,24 @@ static void liveness(void)
   CHECK_INT(sv.live_fail, 0);
   CHECK(supervise_live(&sv));
 
+  /* ... until a probe succeeds: from then on they count, start period or not (Docker's
+   * rule), and a new spawn gives a new start period */
+  {
+    struct supervise s2 = sv;
+    struct clock_mono saved = { now };
+    now = T0 + 5000;
+    CHECK_INT(step(&s2, SV_EV_LIVENESS, 1, 0, 0).flags, 0);
+    CHECK_INT(step(&s2, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
+    CHECK_INT(step(&s2, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
+    CHECK_INT(s2.live_fail, 2);
+    a = step(&s2, SV_EV_LIVENESS, 0, 0, 0);
+    CHECK_INT(s2.state, SV_STOPPING);
+    CHECK(a.flags & SV_ACT_KILL);
+    CHECK_INT(s2.stop_reason, SV_R_HEALTH);
+    CHECK(!supervise_live(&s2));
+    now = saved.ms;
+  }
+
   /* after it: below the threshold nothing happens; a success resets the count */
   now = T0 + 30000;
   CHECK_INT(step(&sv, SV_EV_LIVENESS, 0, 0, 0).flags, 0);
