@@ -12,20 +12,21 @@ void env_block_init(struct env_block *b, char *const *from)
   b->v = from ? (char **)from : empty;
   b->n = 0;
   b->cap = 0;
-  while(b->v[b->n])
-    b->n++;
 }
 
 /* The block's own copy, with room for one more entry.  Returns 0 or -1 (ENOMEM), b
  * unchanged on failure. */
 static int own(struct env_block *b)
 {
-  size_t cap = 16, n = 0;
+  size_t cap = 16, n = 0, have = b->n;
   char **v;
 
   if(b->cap > b->n + 1)
     return 0;
-  while(cap < b->n + 2)
+  if(!b->cap)
+    while(b->v[have]) /* borrowed: counted now */
+      have++;
+  while(cap < have + 2)
     cap *= 2;
   if(b->cap) {
     if(!(v = realloc(b->v, cap * sizeof(*v))))
@@ -36,7 +37,7 @@ static int own(struct env_block *b)
   }
   if(!(v = malloc(cap * sizeof(*v))))
     return -1;
-  for(size_t i = 0; i < b->n; i++) {
+  for(size_t i = 0; i < have; i++) {
     if(!strchr(b->v[i], '='))
       continue;
     if(!(v[n] = strdup(b->v[i]))) {

@@ -16,7 +16,8 @@
 
 struct env_block {
   char **v;        /* NULL-terminated, never NULL after init */
-  size_t n, cap;   /* entries in v (without the NULL), room in v (0: borrowed) */
+  size_t n, cap;   /* once owned: entries in v (without the NULL), room in v; both 0 while
+                      v is borrowed (nothing counted: a plain run pays nothing) */
 };
 
 /* The block of the environment `from` (NULL-terminated; NULL: empty).  Allocates
