@@ -73,9 +73,15 @@ static void status_request(struct flink_savepoint *s)
   request(s, path, NULL);
 }
 
+/* The timer: the first request (so that the callback never runs inside start), then the
+ * polls of a savepoint's status. */
 static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
-  status_request(w->data);
+  struct flink_savepoint *s = w->data;
+  if(s->phase == PH_LIST)
+    request(s, "/jobs", NULL);
+  else
+    status_request(s);
 }
 
 static void reply(struct probe *p, int ok, const char *reason, void *arg)
@@ -183,7 +189,8 @@ int flink_savepoint_start(struct flink_savepoint *s, struct ev_loop *loop, unsig
   s->poll.data = s;
   s->deadline = clock_mono_add(clock_mono_now(), budget_ms); /* never the wall clock (ev_now) */
   s->phase = PH_LIST;
-  request(s, "/jobs", NULL);
+  ev_timer_set(&s->poll, 0., 0.); /* the first request from the loop, like every later one */
+  ev_timer_start(loop, &s->poll);
   return 0;
 }
 

@@ -21,10 +21,9 @@
 
 struct flink_savepoint;
 
-/* Called once when the run ends, never after flink_savepoint_cancel.  Normally from the loop;
- * from inside flink_savepoint_start (which then still returns 0) only when its first request
- * cannot be made at all: the budget ran out before it (a budget of a millisecond or so) or
- * probe_start refused.  The result is in s->ok, s->jobs, s->saved, s->location, s->why. */
+/* Called once when the run ends, never after flink_savepoint_cancel, always from the loop
+ * (never from inside flink_savepoint_start, even when its first request cannot be made).
+ * The result is in s->ok, s->jobs, s->saved, s->location, s->why. */
 typedef void flink_savepoint_cb(struct flink_savepoint *s, void *arg);
 
 struct flink_savepoint {
