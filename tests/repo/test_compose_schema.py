@@ -149,3 +149,11 @@ def test_prod_override_hardens_every_pinit_service(tmp_path):
     assert ids == [1, 2, 3]
     for z in ("zookeeper", "zookeeper-2", "zookeeper-3"):
         assert svc[z]["environment"]["ZOO_SERVERS"].count("server.") == 3, z
+
+
+def test_env_example_names_every_variable_of_the_compose_file():
+    """compose/.env.example says it lists every variable of docker-compose.yml: keep it so."""
+    example = (COMPOSE_DIR / ".env.example").read_text()
+    used = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", (COMPOSE_DIR / "docker-compose.yml").read_text()))
+    missing = sorted(v for v in used if not re.search(rf"(?:^#? ?|\s){v}=", example, re.M))
+    assert not missing, f"compose/.env.example lacks {missing}"
