@@ -11,7 +11,9 @@
 #define HDR 16
 #define ROUND(n) (((n) + 15) & ~(size_t)15)
 
-static _Alignas(16) unsigned char arena[EVALLOC_ARENA];
+/* aligned to its size (a power of two): it never straddles a page, so a plain run touches
+ * one page for it, not two */
+static _Alignas(EVALLOC_ARENA) unsigned char arena[EVALLOC_ARENA];
 static size_t used;
 
 int evalloc_owns(const void *p)

@@ -583,7 +583,7 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
 {
   /* one per process, zero-initialised by being static: no memset, so pages of it that are
    * never used (the wait targets, most watchers) are never touched */
-  static struct run run;
+  static _Alignas(4096) struct run run; /* its first fields, written by every run, on one page */
   struct run *r = &run;
 
   r->spec = spec;
