@@ -157,14 +157,23 @@ static int copy_str(char *dst, size_t cap, const char *v)
 }
 
 /* Set one key from text.  Returns 0, or -1 with `why` filled. */
+/* A whole number 0..1000000 (K_INT, K_FD). */
+static int whole_number(const char *v, long *l, char *why, size_t cap)
+{
+  char *end;
+  *l = strtol(v, &end, 10);
+  if(!*v || *end || *l < 0 || *l > 1000000)
+    return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+  return 0;
+}
+
 /* notify.fd: 0 (off) or a descriptor >= 3 below the descriptor limit the child inherits. */
 static int set_fd(int *dst, const char *v, char *why, size_t cap)
 {
   struct rlimit rl;
-  char *end;
-  long l = strtol(v, &end, 10);
-  if(!*v || *end || l < 0 || l > 1000000)
-    return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+  long l;
+  if(whole_number(v, &l, why, cap) < 0)
+    return -1;
   if(l && l < 3)
     return snprintf(why, cap, "%ld: must be 3 or more (0 turns it off)", l), -1;
   /* the child inherits pinit's limit: a descriptor at or above it cannot be given */
@@ -203,7 +212,6 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
   void *dst = (char *)cfg + k->off;
   int64_t ms;
   int n;
-  char *end;
   long l;
   enum log_level lvl;
 
@@ -214,9 +222,8 @@ static int set_value(struct config *cfg, const struct key *k, const char *v, cha
     *(int64_t *)dst = ms;
     return 0;
   case K_INT:
-    l = strtol(v, &end, 10);
-    if(!*v || *end || l < 0 || l > 1000000)
-      return snprintf(why, cap, "%s: not a whole number >= 0", v), -1;
+    if(whole_number(v, &l, why, cap) < 0)
+      return -1;
     *(int *)dst = (int)l;
     return 0;
   case K_FD:

@@ -54,9 +54,9 @@ struct job {
   char resumed_from[FLINK_PATH_MAX];
   const char *resume_kind;               /* "savepoint", "checkpoint", "none", "off" */
 
-  /* the HA leader (liveness): the start of the current stretch without one, on
-   * CLOCK_MONOTONIC (unset: a leader is known, or nothing was heard yet) */
-  int leader_check;
+  /* the HA leader (liveness, on when hooks.judge_live is set): the start of the current
+   * stretch without one, on CLOCK_MONOTONIC (unset: a leader is known, or nothing was heard
+   * yet) */
   struct clock_mono no_leader_since;
   char live_buf[512];                    /* a 503's body is one short sentence */
 
@@ -350,7 +350,7 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
   size_t t = 0;
   int64_t age_ms = j->last_savepoint_wall_ms ? now_wall_ms - j->last_savepoint_wall_ms : -1;
   /* -1: no leader check (not an HA JobManager, or flink.leader_budget 0), 0: a leader known */
-  int64_t no_leader_s = !j->leader_check                        ? -1
+  int64_t no_leader_s = !j->hooks.judge_live                     ? -1
                         : clock_mono_is_set(j->no_leader_since) ? clock_mono_diff(clock_mono_now(), j->no_leader_since) / 1000
                                                                 : 0;
 
@@ -379,7 +379,7 @@ static void describe(void *arg, int64_t now_wall_ms, char *text, size_t tcap, ch
     T(", stop: %s", lstop);
   if(j->ready_why[0])
     T("%sreadiness: %s", t ? ", " : "", j->ready_why);
-  if(j->leader_check && clock_mono_is_set(j->no_leader_since)) {
+  if(j->hooks.judge_live && clock_mono_is_set(j->no_leader_since)) {
     char note[96];
     live_note(j, note, sizeof(note));
     T("%s%s", t ? ", " : "", note);
@@ -451,8 +451,7 @@ const struct supervisor_hooks *flink_job_setup(const struct flink_job_settings *
   }
   if(jm && set->ha) {
     char d[32];
-    j->leader_check = cfg->flink_leader_budget_ms > 0;
-    if(j->leader_check) {
+    if(cfg->flink_leader_budget_ms > 0) {
       j->hooks.live_buf = j->live_buf;
       j->hooks.live_cap = sizeof(j->live_buf);
       j->hooks.judge_live = judge_live;

@@ -3,7 +3,6 @@
 #include "pinit/flink_ready.h"
 #include "pinit/duration.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,20 +41,6 @@ int flink_ready_taskmanager(const char *body, size_t len, const char *const *add
   return listed > 0;
 }
 
-/* 1 if the len bytes at body hold word (ASCII, case-insensitive). */
-static int mentions(const char *body, size_t len, const char *word)
-{
-  size_t n = strlen(word);
-  for(size_t i = 0; body && n <= len && i <= len - n; i++) {
-    size_t k = 0;
-    while(k < n && tolower((unsigned char)body[i + k]) == tolower((unsigned char)word[k]))
-      k++;
-    if(k == n)
-      return 1;
-  }
-  return 0;
-}
-
 int flink_ready_leader_note(struct clock_mono since, struct clock_mono now, int64_t budget_ms, char *why, size_t cap)
 {
   int64_t gone = clock_mono_diff(now, since);
@@ -79,7 +64,7 @@ int flink_ready_leader(struct clock_mono *since, int ok, long status, const char
     return ok;
   }
   /* the space matters: "leader election" is Flink's phrase in every version */
-  if(status != 503 || !mentions(body, len, "leader election"))
+  if(status != 503 || !body || !memmem(body, len, "leader election", 15))
     return ok;
   if(!clock_mono_is_set(*since))
     *since = now;

@@ -631,7 +631,7 @@ int supervisor_run_config(const struct supervisor_spec *spec, struct config *cfg
 
   supervise_init(&r->sv, spec->name, cfg, &r->remap);
   r->sv.rand01 = jitter;
-  /* the child's environment, complete before the probes and waits point at it */
+  /* the child's environment, complete before the exec probes point at it */
   env_block_init(&r->env, spec->child_env ? spec->child_env : environ);
   if(notify_start(&r->notify, r->loop, cfg->notify_fd, cfg->notify_socket, notify_ready, r) == 0 &&
      r->notify.sock >= 0 && env_block_set(&r->env, "NOTIFY_SOCKET", r->notify.name) < 0) {

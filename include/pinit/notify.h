@@ -3,9 +3,9 @@
  * newline-separated VAR=value, READY=1 and STATUS=text understood, the rest ignored).
  *
  * Who may send (docs/security.md): the socket has a name the kernel picks (abstract
- * autobind, unique in the network namespace, given to the child as NOTIFY_SOCKET=@xxxxx), and
- * SO_PASSCRED: a datagram counts only if its sender is the child or one of its
- * descendants (systemd's NotifyAccess=all), i.e. visible in pinit's PID namespace with the
+ * autobind: "@" and five hex digits, unique in the network namespace, given to the child
+ * as NOTIFY_SOCKET), and SO_PASSCRED: a datagram counts only if its sender is the child or
+ * one of its descendants (systemd's NotifyAccess=all), i.e. visible in pinit's PID namespace with the
  * child on its chain of parents (/proc/PID/stat), at most NOTIFY_TREE_DEPTH levels up.
  * Anything else is dropped and counted (logged at debug).  STATUS= is kept as
  * terminal-safe text (escape_text) of at most STATUS_MESSAGE_MAX - 1 bytes. */

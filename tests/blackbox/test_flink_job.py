@@ -19,11 +19,11 @@ BASE = "jobmanager.rpc.address: localhost\njobmanager.rpc.port: 6123\n"
 
 SCRIPT = r'''#!/bin/bash
 echo "args=$*" >> "$REPORT"
-exec python3 "$STUB"
+exec python3 "$STAND_IN"
 '''
 
 # What every REST stand-in shares: the report (monotonic time, event), SIGTERM noted, JSON replies.
-STUB_BASE = r'''
+STAND_IN_BASE = r'''
 import json, os, signal, sys, time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -51,7 +51,7 @@ class Replier(BaseHTTPRequestHandler):
 '''
 
 # MODE: ok (IN_PROGRESS once, then COMPLETED), hang (IN_PROGRESS forever), fail (a failure cause)
-STUB = STUB_BASE + r'''
+STAND_IN = STAND_IN_BASE + r'''
 MODE = os.environ.get("MODE", "ok")
 TMS = int(os.environ.get("TMS", "1"))
 JOB = "8e1f0b0a2a9c4f6d9b1e3c5d7f9a1b2c"
@@ -92,16 +92,16 @@ HTTPServer(("127.0.0.1", int(os.environ["REST_PORT"])), H).serve_forever()
 @pytest.fixture
 def home(tmp_path):
     d = make_flink_home(BASE, SCRIPT, "pinit-flinkjob-")
-    stub = os.path.join(d, "bin", "stub.py")
-    with open(stub, "w") as f:
-        f.write(STUB)
+    stand_in = os.path.join(d, "bin", "stand_in.py")
+    with open(stand_in, "w") as f:
+        f.write(STAND_IN)
     yield d
     shutil.rmtree(d, ignore_errors=True)
 
 
 def env_for(home, **extra):
     port = free_port()
-    env = {"FLINK_HOME": home, "REPORT": os.path.join(home, "log", "report"), "STUB": os.path.join(home, "bin", "stub.py"),
+    env = {"FLINK_HOME": home, "REPORT": os.path.join(home, "log", "report"), "STAND_IN": os.path.join(home, "bin", "stand_in.py"),
            "REST_PORT": str(port), "FLINK_PROPERTIES": f"rest.port: {port}\n", "JOB_MANAGER_RPC_ADDRESS": "127.0.0.1",
            "PINIT_CONTROL_SOCKET": "@pinit-test-" + uuid.uuid4().hex, "DISABLE_JEMALLOC": "true",
            "PINIT_FLINK_USER": "nobody-such-user", "PINIT_READINESS_INTERVAL": "200ms"}
@@ -255,7 +255,7 @@ def test_metrics_show_the_job_side_and_pass_promtool(home, tmp_path):
 # A JobManager's REST API as it answers in HA mode: with a leader, /config and /overview
 # answer 200; without one, every handler answers 503 with Flink's own error body
 # (LeaderRetrievalHandler).  The test switches between the two by writing LEADER_FILE.
-HA_STUB = STUB_BASE + r'''
+HA_STAND_IN = STAND_IN_BASE + r'''
 LEADER = os.environ["LEADER_FILE"]
 note("start")
 
@@ -284,13 +284,13 @@ def zookeeper():
 
 
 def ha_env(home, zk, budget, **extra):
-    stub = os.path.join(home, "bin", "ha_stub.py")
-    with open(stub, "w") as f:
-        f.write(HA_STUB)
+    stand_in = os.path.join(home, "bin", "ha_stand_in.py")
+    with open(stand_in, "w") as f:
+        f.write(HA_STAND_IN)
     leader = os.path.join(home, "log", "leader")
     with open(leader, "w") as f:
         f.write("yes")
-    env = env_for(home, STUB=stub, LEADER_FILE=leader, PINIT_FLINK_LEADER_BUDGET=budget,
+    env = env_for(home, STAND_IN=stand_in, LEADER_FILE=leader, PINIT_FLINK_LEADER_BUDGET=budget,
                   PINIT_LIVENESS_START_PERIOD="0s", PINIT_LIVENESS_INTERVAL="250ms", PINIT_LIVENESS_TIMEOUT="1s",
                   **extra)
     env["FLINK_PROPERTIES"] += (f"high-availability.type: zookeeper\nhigh-availability.zookeeper.quorum: 127.0.0.1:{zk}\n"
